@@ -1,0 +1,1 @@
+"""Dispute assistant: helps marketplace buyers resolve problems with their orders."""

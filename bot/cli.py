@@ -1,0 +1,144 @@
+"""`python -m bot ...`: operator commands. Each builds what it needs through the composition root."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from bot.composition import Services, build_services
+from bot.disputes.errors import DomainError
+
+
+def _ready(services: Services) -> None:
+    from bot.store import migrate
+
+    migrate.upgrade(services.engine)
+
+
+def cmd_migrate(services: Services, args) -> int:
+    _ready(services)
+    print("Database is at the latest schema.")
+    return 0
+
+
+def cmd_seed(services: Services, args) -> int:
+    from bot.disputes.clock import SystemClock
+    from bot.store import seed
+
+    _ready(services)
+    if args.reset:
+        seed.reset(services.engine)
+    created = seed.seed(services.engine, SystemClock(), services.settings.rules, services.evidence)
+    if created:
+        print(f"Seeded the demo marketplace: {len(seed.BUYERS)} buyers, {len(seed.ORDERS)} orders.")
+    elif not args.if_empty:
+        print("The store already has data; nothing changed (use --reset to start over).")
+    return 0
+
+
+def cmd_buyers(services: Services, args) -> int:
+    with services.uow_factory() as uow:
+        buyers = uow.buyers.list()
+    if args.json:
+        print(json.dumps([{"id": b.id, "name": b.name, "email": b.email} for b in buyers], indent=2))
+    else:
+        for b in buyers:
+            print(f"{b.id:<10} {b.name}")
+    return 0
+
+
+def cmd_orders(services: Services, args) -> int:
+    with services.uow_factory() as uow:
+        if uow.buyers.get(args.buyer_id) is None:
+            print(f"There is no buyer {args.buyer_id!r}. See `python -m bot buyers`.", file=sys.stderr)
+            return 2
+    summaries = services.disputes.list_orders(args.buyer_id)
+    rows = [
+        {
+            "number": s.order.number,
+            "item": s.order.item,
+            "price": f"{s.order.price:.2f}",
+            "currency": s.order.currency,
+            "status": s.order.status.value,
+            "protection_days_left": s.protection_days_left,
+            "can_open_dispute": s.eligibility.can_open,
+            "why_not": s.eligibility.reason or None,
+            "dispute": {"number": s.dispute_number, "status": s.dispute_status.value} if s.dispute_number else None,
+        }
+        for s in summaries
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            dispute = f"dispute {r['dispute']['number']} {r['dispute']['status']}" if r["dispute"] else ""
+            print(f"{r['number']}  {r['status']:<17} {r['protection_days_left']:>3}d  "
+                  f"{r['price']:>7} {r['currency']}  {r['item'][:40]:<40} {dispute}")
+    return 0
+
+
+def cmd_token(services: Services, args) -> int:
+    with services.uow_factory() as uow:
+        if uow.buyers.get(args.buyer_id) is None:
+            print(f"There is no buyer {args.buyer_id!r}. See `python -m bot buyers`.", file=sys.stderr)
+            return 2
+    print(services.buyer_tokens.issue(args.buyer_id))
+    return 0
+
+
+def cmd_link_code(services: Services, args) -> int:
+    print(services.accounts.issue_link_code(args.buyer_id))
+    return 0
+
+
+def cmd_sweep(services: Services, args) -> int:
+    escalated = services.disputes.escalate_overdue()
+    print(f"Escalated {len(escalated)} dispute(s) whose seller did not respond in time"
+          + (": " + ", ".join(escalated) if escalated else "."))
+    return 0
+
+
+def cmd_run(services: Services, args) -> int:
+    from bot.runner import run_all
+
+    services.close()
+    return run_all(services.settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Dispute assistant operator commands.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(func=cmd_migrate)
+    s = sub.add_parser("seed", help="create the demo marketplace (idempotent)")
+    s.add_argument("--reset", action="store_true", help="delete everything first and start over")
+    s.add_argument("--if-empty", action="store_true", help="stay quiet when the store already has data")
+    s.set_defaults(func=cmd_seed)
+    b = sub.add_parser("buyers", help="list buyers")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_buyers)
+    o = sub.add_parser("orders", help="a buyer's orders with protection days left and disputes")
+    o.add_argument("buyer_id")
+    o.add_argument("--json", action="store_true")
+    o.set_defaults(func=cmd_orders)
+    t = sub.add_parser("token", help="print a signed buyer token for the web widget and chat endpoint")
+    t.add_argument("buyer_id")
+    t.set_defaults(func=cmd_token)
+    lc = sub.add_parser("link-code", help="print a one-time code that links a chat account to a buyer")
+    lc.add_argument("buyer_id")
+    lc.set_defaults(func=cmd_link_code)
+    sub.add_parser("sweep", help="escalate disputes whose seller window has passed").set_defaults(func=cmd_sweep)
+    sub.add_parser("run", help="start Rasa, the action server and the gateway").set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    services = build_services()
+    try:
+        return args.func(services, args)
+    except DomainError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        services.close()

@@ -1,0 +1,103 @@
+"""Turning untrusted text (from buyers, sellers, agents, files) into domain values, or a clear InvalidInput."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Iterable, Optional, Tuple
+
+from .errors import InvalidInput
+from .model import Resolution
+from .problems import ProblemCode
+
+ORDER_NUMBER_DIGITS = 16
+_MAX_RAW_INPUT = 200  # longer strings are never valid numbers, amounts or codes: reject before parsing
+_SEPARATORS = re.compile(r"[\s\-_.#]")
+_AMOUNT = re.compile(r"^(?P<int>\d{1,9})([.,](?P<frac>\d{1,2}))?$")
+_CURRENCY_MARKS = re.compile(r"^(?:us\$|\$|€|£|¥|usd|eur|gbp|rub|cny)\s*|\s*(?:us\$|\$|€|£|¥|usd|eur|gbp|rub|cny)$", re.I)
+
+
+def _short(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text.")
+    if len(value) > _MAX_RAW_INPUT:
+        raise InvalidInput(f"That is far too long to be {what.lower()}.")
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def parse_order_number(value: object) -> str:
+    """Accepts the 16 digits with spaces or dashes as buyers copy them; anything else is refused."""
+    text = _SEPARATORS.sub("", _short(value, "An order number"))
+    if not text:
+        raise InvalidInput("Please give the order number (16 digits, shown in My Orders).")
+    if not text.isascii() or not text.isdigit():
+        raise InvalidInput("An order number has only digits (16 of them, shown in My Orders).")
+    if len(text) != ORDER_NUMBER_DIGITS:
+        raise InvalidInput(f"An order number has 16 digits; that one has {len(text)}.")
+    return text
+
+
+def parse_amount(value: object) -> Decimal:
+    """A money amount as a buyer types it: '12', '12.50', '12,5', '$12'. Refuses NaN, infinity, exponents, words."""
+    if isinstance(value, bool):
+        raise InvalidInput("Please give the amount as a number, like 12.50.")
+    if isinstance(value, (int, Decimal)):
+        value = str(value)
+    elif isinstance(value, float):
+        value = repr(value)
+    text = _CURRENCY_MARKS.sub("", _short(value, "An amount")).strip()
+    if text.startswith("-"):
+        raise InvalidInput("The amount must be more than zero.")
+    match = _AMOUNT.match(text)
+    if not match:
+        raise InvalidInput("Please give the amount as a number, like 12.50.")
+    try:
+        amount = Decimal(f"{match['int']}.{match['frac'] or '0'}")
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only digits
+        raise InvalidInput("Please give the amount as a number, like 12.50.") from exc
+    if amount <= 0:
+        raise InvalidInput("The amount must be more than zero.")
+    return amount
+
+
+def parse_problem(value: object) -> ProblemCode:
+    text = _short(value, "A problem code").lower()
+    try:
+        return ProblemCode(text)
+    except ValueError:
+        raise InvalidInput(f"'{text[:40]}' is not a problem I know.") from None
+
+
+def parse_problems(values: Iterable[object]) -> Tuple[ProblemCode, ...]:
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    return tuple(parse_problem(v) for v in values)
+
+
+def parse_resolution(value: object) -> Resolution:
+    text = _short(value, "A resolution").lower()
+    try:
+        return Resolution(text)
+    except ValueError:
+        raise InvalidInput("The resolution is a full refund, a partial refund or another item.") from None
+
+
+def clean_description(value: object, max_chars: int) -> str:
+    """Free text is stored as typed (it is never interpreted), but bounded and stripped of control characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput("The description must be text.")
+    if len(value) > max_chars:
+        raise InvalidInput(f"Please keep the description under {max_chars} characters (it has {len(value)}).")
+    cleaned = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return cleaned.strip()
+
+
+def clean_display_name(value: Optional[str]) -> str:
+    """A file name shown to people; never used as a path."""
+    if not value:
+        return ""
+    name = re.split(r"[\\/]", str(value))[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return name.strip()[:120]

@@ -1,0 +1,82 @@
+"""Settings from the environment (see .env.example). Reading them opens no connection."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+from bot.disputes.policy import Rules
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"Setting {name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    database_url: str
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    sweep_interval_seconds: int = 300
+    buyer_token_max_age_seconds: int = 30 * 24 * 3600
+    rules: Rules = field(default_factory=Rules)
+    secret_from_env: Optional[str] = field(default=None, repr=False)
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.var_dir / "evidence"
+
+    @property
+    def secret_file(self) -> Path:
+        return self.var_dir / "secret.key"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
+        var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var").resolve()
+        defaults = Rules()
+        rules = Rules(
+            min_protection_days=_int(env, "MIN_PROTECTION_DAYS", defaults.min_protection_days),
+            seller_response_days=_int(env, "SELLER_RESPONSE_DAYS", defaults.seller_response_days),
+            refund_min_business_days=_int(env, "REFUND_MIN_BUSINESS_DAYS", defaults.refund_min_business_days),
+            refund_max_business_days=_int(env, "REFUND_MAX_BUSINESS_DAYS", defaults.refund_max_business_days),
+            max_evidence_file_bytes=_int(env, "MAX_EVIDENCE_FILE_BYTES", defaults.max_evidence_file_bytes),
+            max_evidence_files_per_dispute=_int(env, "MAX_EVIDENCE_FILES", defaults.max_evidence_files_per_dispute),
+            max_evidence_bytes_per_dispute=_int(env, "MAX_EVIDENCE_BYTES", defaults.max_evidence_bytes_per_dispute),
+        )
+        return cls(
+            var_dir=var_dir,
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'disputes.db'}",
+            rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            action_server_url=(env.get("ACTION_SERVER_URL") or cls.action_server_url).rstrip("/"),
+            gateway_host=env.get("GATEWAY_HOST") or cls.gateway_host,
+            gateway_port=_int(env, "GATEWAY_PORT", cls.gateway_port),
+            sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
+            buyer_token_max_age_seconds=_int(env, "BUYER_TOKEN_TTL_SECONDS", cls.buyer_token_max_age_seconds),
+            rules=rules,
+            secret_from_env=env.get("BOT_SECRET") or None,
+        )
+
+    def signing_secret(self) -> str:
+        """BOT_SECRET if set; otherwise a random secret generated once into var/secret.key (mode 0600)."""
+        if self.secret_from_env:
+            return self.secret_from_env
+        path = self.secret_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()

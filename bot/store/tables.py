@@ -1,0 +1,188 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations under migrations/ are the source of truth for
+deployed databases; tests check that the migrated schema matches these tables."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC (SQLite has no time zones), always hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # pragma: no cover - defensive for hand-edited SQLite files
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc)
+
+
+# Money is kept in minor units (cents) as integers: exact on every backend (SQLite has no decimal type).
+# All currencies used so far have two decimals; see docs/adr/0001-dispute-core.md.
+Money = BigInteger
+
+buyers = Table(
+    "buyers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("email", String(200), nullable=False, default=""),
+)
+
+sellers = Table(
+    "sellers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("seller_id", String(64), ForeignKey("sellers.id"), nullable=False),
+    Column("item", String(300), nullable=False),
+    Column("price_minor", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("ordered_at", UTCDateTime, nullable=False),
+    Column("shipped_at", UTCDateTime),
+    Column("delivered_at", UTCDateTime),
+    Column("protection_ends_at", UTCDateTime),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(12), nullable=False, unique=True),
+    # One dispute per order, ever: a cancelled dispute cannot be reopened. This key is also what
+    # makes two simultaneous openings on one order end with a single dispute.
+    Column("order_id", Integer, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("seller_id", String(64), ForeignKey("sellers.id"), nullable=False),
+    Column("received", Boolean, nullable=False),
+    Column("problems", JSON, nullable=False),
+    Column("resolution", String(32), nullable=False),
+    Column("refund_amount_minor", Money),
+    Column("description", Text, nullable=False, default=""),
+    Column("status", String(32), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("seller_deadline", UTCDateTime, nullable=False),
+    Column("escalated_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("offer_resolution", String(32)),
+    Column("offer_amount_minor", Money),
+    Column("seller_note", Text, nullable=False, default=""),
+    Column("outcome_note", Text, nullable=False, default=""),
+    Column("submission_key", String(128)),
+    Column("version", Integer, nullable=False, default=1),
+    UniqueConstraint("buyer_id", "submission_key", name="uq_disputes_buyer_submission"),
+    Index("ix_disputes_status_deadline", "status", "seller_deadline"),
+)
+
+dispute_events = Table(
+    "dispute_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dispute_id", Integer, ForeignKey("disputes.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_kind", String(16), nullable=False),
+    Column("actor_id", String(64), nullable=False),
+    Column("actor_name", String(120), nullable=False, default=""),
+    Column("action", String(40), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+evidence_files = Table(
+    "evidence_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dispute_id", Integer, ForeignKey("disputes.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("display_name", String(120), nullable=False),
+    Column("uploaded_by", String(16), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("dispute_id", "sha256", name="uq_evidence_files_dispute_sha"),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("dispute_id", Integer, ForeignKey("disputes.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("amount_minor", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("method", String(64), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expected_from", Date, nullable=False),
+    Column("expected_by", Date, nullable=False),
+)
+
+channel_identities = Table(
+    "channel_identities",
+    metadata,
+    Column("channel", String(32), primary_key=True),
+    Column("external_id", String(128), primary_key=True),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+)
