@@ -1,0 +1,55 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is what they depend on.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MODEL := models/dispute-assistant.tar.gz
+RASA_DATA := domain.yml config.yml $(wildcard data/*.yml)
+PYTEST_ARGS ?=
+
+# Local settings (see .env.example), if any.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
+endif
+
+.PHONY: run test install model db seed clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run   - install, migrate, seed, train if needed, start everything on 127.0.0.1"
+	@echo "make test  - install, train if needed, run the whole test suite"
+
+$(PY):
+	@PYTHON=$$(scripts/find-python310) && echo "Creating $(VENV) with $$PYTHON" && $$PYTHON -m venv $(VENV)
+
+# The lock pins every transitive version; requirements.in says what we use directly.
+$(INSTALLED): requirements.in requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements.in
+	$(PY) -m pip check
+	@touch $@
+
+install: $(INSTALLED)
+
+# Retrains only when the model is missing or older than its data; rasa may decide nothing changed,
+# so the target is touched either way.
+$(MODEL): $(INSTALLED) $(RASA_DATA)
+	$(PY) -m rasa train --fixed-model-name dispute-assistant --out models
+	@touch $@
+
+model: $(MODEL)
+
+db: $(INSTALLED)
+	$(PY) -m bot migrate
+
+seed: $(INSTALLED)
+	$(PY) -m bot seed --if-empty
+
+run: $(INSTALLED) $(MODEL) seed
+	$(PY) -m bot run
+
+test: $(INSTALLED) $(MODEL)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf models var .pytest_cache test-artifacts

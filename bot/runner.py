@@ -1,0 +1,139 @@
+"""`python -m bot run`: starts Rasa, the action server and the gateway, waits until each is healthy,
+and stops all three on Ctrl-C (or when one of them dies)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+import httpx
+
+from bot.settings import PROJECT_ROOT, Settings
+
+STARTUP_TIMEOUT_SECONDS = 180
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    env: dict
+    process: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+
+
+def _services(settings: Settings) -> List[Service]:
+    py = sys.executable
+    base = dict(os.environ)
+    rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
+    actions_port = settings.action_server_url.rsplit(":", 1)[-1].split("/")[0]
+    return [
+        Service("action server",
+                [py, "-m", "rasa", "run", "actions", "--actions", "actions", "-p", actions_port],
+                f"{settings.action_server_url}/health", {**base, "SANIC_HOST": "127.0.0.1"}),
+        Service("rasa",
+                [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", rasa_port,
+                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                f"{settings.rasa_url}/", base),
+        Service("gateway",
+                [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
+                 "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+                 # rasa pins websockets 10, too old for uvicorn's default websocket backend.
+                 "--ws", "wsproto"],
+                f"http://{settings.gateway_host}:{settings.gateway_port}/healthz", base),
+    ]
+
+
+def _stop(services: List[Service]) -> None:
+    for svc in services:
+        if svc.process and svc.process.poll() is None:
+            svc.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for svc in services:
+        if svc.process is None:
+            continue
+        try:
+            svc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            svc.process.kill()
+            svc.process.wait()
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run_all(settings: Settings) -> int:
+    if not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
+        print("No trained Rasa model in models/. `make run` trains one; or run `make model`.", file=sys.stderr)
+        return 1
+    log_dir = settings.var_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    services = _services(settings)
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for svc in services:
+            svc.log_path = log_dir / f"{svc.name.replace(' ', '-')}.log"
+            handle = open(svc.log_path, "ab")
+            # Own process group: Ctrl-C reaches us, and we stop the children in order.
+            svc.process = subprocess.Popen(svc.command, cwd=PROJECT_ROOT, env=svc.env, stdout=handle,
+                                           stderr=subprocess.STDOUT, start_new_session=True)
+            handle.close()
+            print(f"Starting {svc.name} (log: {svc.log_path}) ...", flush=True)
+        started = time.monotonic()
+        pending = list(services)
+        with httpx.Client(timeout=2.0) as client:
+            while pending and not stopping:
+                for svc in list(pending):
+                    if svc.process.poll() is not None:
+                        print(f"{svc.name} exited during start-up. Last lines of {svc.log_path}:\n"
+                              f"{_tail(svc.log_path)}", file=sys.stderr)
+                        return 1
+                    try:
+                        if client.get(svc.health_url).status_code == 200:
+                            pending.remove(svc)
+                            print(f"  {svc.name} is up after {time.monotonic() - started:.0f} s", flush=True)
+                    except httpx.HTTPError:
+                        pass
+                if time.monotonic() - started > STARTUP_TIMEOUT_SECONDS:
+                    names = ", ".join(s.name for s in pending)
+                    print(f"Gave up waiting for: {names}. See the logs in {log_dir}.", file=sys.stderr)
+                    return 1
+                time.sleep(0.5)
+        if stopping:
+            return 130
+        url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        print(f"\nThe dispute assistant is running.\n"
+              f"  Health:        {url}/healthz\n"
+              f"  Demo buyers:   .venv/bin/python -m bot buyers\n"
+              f"  Buyer token:   .venv/bin/python -m bot token anna\n"
+              f"  Logs:          {log_dir}\n"
+              f"Press Ctrl-C to stop all three.", flush=True)
+        while not stopping:
+            for svc in services:
+                if svc.process.poll() is not None:
+                    print(f"{svc.name} stopped unexpectedly (exit {svc.process.returncode}); stopping the rest. "
+                          f"Last lines of {svc.log_path}:\n{_tail(svc.log_path)}", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        print("Stopping ...", flush=True)
+        _stop(services)
+        print("Stopped.", flush=True)
