@@ -40,7 +40,7 @@ def _services(settings: Settings) -> List[Service]:
         Service("rasa",
                 [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", rasa_port,
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                f"{settings.rasa_url}/", base),
+                f"{settings.rasa_url}/", {**base, "ACTION_SERVER_URL": settings.action_server_url}),
         Service("gateway",
                 [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
                  "--host", settings.gateway_host, "--port", str(settings.gateway_port),

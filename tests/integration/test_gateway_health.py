@@ -1,0 +1,98 @@
+"""/healthz answers 200 only when Rasa and the action server answer (stand-ins on loopback here)."""
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.composition import build_services
+from bot.gateway import create_app
+from bot.settings import Settings
+from bot.store import migrate
+
+
+class _Handler(BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.send_response(self.server.status)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stand_in():
+    servers = []
+
+    def start(status=200):
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.status = status
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_port() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def _client(tmp_path, rasa, actions):
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "RASA_URL": rasa, "ACTION_SERVER_URL": actions,
+                                  "SWEEP_INTERVAL_SECONDS": "0"})
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    return TestClient(create_app(services=services))
+
+
+def test_healthy_when_both_answer(tmp_path, stand_in):
+    with _client(tmp_path, stand_in(), stand_in()) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"rasa": "ok", "action_server": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize("which", ["rasa", "action_server"])
+def test_unhealthy_when_one_is_down(tmp_path, stand_in, which):
+    urls = {"rasa": stand_in(), "action_server": stand_in()}
+    urls[which] = _closed_port()
+    with _client(tmp_path, urls["rasa"], urls["action_server"]) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"][which].startswith("unreachable")
+
+
+def test_unhealthy_when_one_answers_with_an_error(tmp_path, stand_in):
+    with _client(tmp_path, stand_in(500), stand_in()) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["checks"]["rasa"] == "HTTP 500"
+
+
+def test_periodic_sweep_runs_in_the_app(tmp_path, stand_in, monkeypatch):
+    from bot.disputes import services as svc
+
+    calls = []
+    monkeypatch.setattr(svc.DisputeService, "escalate_overdue", lambda self: calls.append(1) or [])
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "1"})
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    with TestClient(create_app(services=services)):
+        import time
+
+        deadline = time.monotonic() + 5
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert len(calls) >= 2
