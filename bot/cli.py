@@ -6,14 +6,22 @@ import json
 import sys
 from typing import List, Optional
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.composition import Services, build_services
-from bot.disputes.errors import DomainError
+from bot.disputes.errors import BuyerNotFound, DomainError
 
 
 def _ready(services: Services) -> None:
     from bot.store import migrate
 
     migrate.upgrade(services.engine)
+
+
+def _require_buyer(services: Services, buyer_id: str) -> None:
+    with services.uow_factory() as uow:
+        if uow.buyers.get(buyer_id) is None:
+            raise BuyerNotFound(buyer_id)
 
 
 def cmd_migrate(services: Services, args) -> int:
@@ -49,10 +57,7 @@ def cmd_buyers(services: Services, args) -> int:
 
 
 def cmd_orders(services: Services, args) -> int:
-    with services.uow_factory() as uow:
-        if uow.buyers.get(args.buyer_id) is None:
-            print(f"There is no buyer {args.buyer_id!r}. See `python -m bot buyers`.", file=sys.stderr)
-            return 2
+    _require_buyer(services, args.buyer_id)
     summaries = services.disputes.list_orders(args.buyer_id)
     rows = [
         {
@@ -79,10 +84,7 @@ def cmd_orders(services: Services, args) -> int:
 
 
 def cmd_token(services: Services, args) -> int:
-    with services.uow_factory() as uow:
-        if uow.buyers.get(args.buyer_id) is None:
-            print(f"There is no buyer {args.buyer_id!r}. See `python -m bot buyers`.", file=sys.stderr)
-            return 2
+    _require_buyer(services, args.buyer_id)
     print(services.buyer_tokens.issue(args.buyer_id))
     return 0
 
@@ -140,5 +142,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        print(f"The database is unreachable or not set up yet ({type(exc.orig).__name__}). "
+              "Run `python -m bot migrate` (make run does it) and check DATABASE_URL.", file=sys.stderr)
+        return 1
     finally:
         services.close()

@@ -121,6 +121,8 @@ def run_all(settings: Settings) -> int:
         url = f"http://{settings.gateway_host}:{settings.gateway_port}"
         print(f"\nThe dispute assistant is running.\n"
               f"  Health:        {url}/healthz\n"
+              f"  Chat (Rasa's REST channel, loopback only):\n"
+              f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -d '{{\"sender\": \"me\", \"message\": \"hi\"}}'\n"
               f"  Demo buyers:   .venv/bin/python -m bot buyers\n"
               f"  Buyer token:   .venv/bin/python -m bot token anna\n"
               f"  Logs:          {log_dir}\n"

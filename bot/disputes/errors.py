@@ -40,7 +40,7 @@ class BuyerNotFound(NotFound):
     code = "buyer_not_found"
 
     def __init__(self, buyer_id: str) -> None:
-        super().__init__(f"There is no buyer {buyer_id}.")
+        super().__init__(f"There is no buyer {buyer_id!r}. See `python -m bot buyers`.")
 
 
 class RuleViolation(DomainError):

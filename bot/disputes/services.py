@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 from .clock import Clock
 from .errors import (
@@ -444,19 +444,11 @@ class DisputeService:
 
     @staticmethod
     def _own_dispute(uow: UnitOfWork, buyer_id: str, dispute_number: object) -> Dispute:
-        number = _dispute_number(dispute_number)
-        dispute = uow.disputes.get_by_number(number)
-        if dispute is None or dispute.buyer_id != buyer_id:
-            raise DisputeNotFound(number)
-        return dispute
+        return _dispute_of(uow, dispute_number, lambda d: d.buyer_id == buyer_id)
 
     @staticmethod
     def _sellers_dispute(uow: UnitOfWork, seller_id: str, dispute_number: object) -> Dispute:
-        number = _dispute_number(dispute_number)
-        dispute = uow.disputes.get_by_number(number)
-        if dispute is None or dispute.seller_id != seller_id:
-            raise DisputeNotFound(number)
-        return dispute
+        return _dispute_of(uow, dispute_number, lambda d: d.seller_id == seller_id)
 
     def _attach(self, uow: UnitOfWork, dispute: Dispute, uploads: Sequence[CheckedUpload], actor: Actor,
                 now: datetime) -> List[EvidenceFile]:
@@ -497,6 +489,15 @@ class DisputeService:
     @staticmethod
     def _event(uow: UnitOfWork, dispute: Dispute, actor: Actor, action: str, detail: dict, now: datetime) -> None:
         uow.events.add(DisputeEvent(dispute_id=dispute.id, at=now, actor=actor, action=action, detail=detail))
+
+
+def _dispute_of(uow: UnitOfWork, dispute_number: object, may_see: Callable[[Dispute], bool]) -> Dispute:
+    """A dispute the actor may see; anyone else's looks exactly like one that does not exist."""
+    number = _dispute_number(dispute_number)
+    dispute = uow.disputes.get_by_number(number)
+    if dispute is None or not may_see(dispute):
+        raise DisputeNotFound(number)
+    return dispute
 
 
 def _new_dispute_number() -> str:

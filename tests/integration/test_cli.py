@@ -72,3 +72,8 @@ def test_reset_starts_over(var_dir):
     assert before.keys() == after.keys()
     # fresh disputes get fresh numbers
     assert {d["number"] for d in before.values() if d}.isdisjoint({d["number"] for d in after.values() if d})
+
+
+def test_commands_before_set_up_explain_what_to_do(tmp_path):
+    result = bot(tmp_path, "buyers", check=False)
+    assert result.returncode == 1 and "python -m bot migrate" in result.stderr and "Traceback" not in result.stderr
