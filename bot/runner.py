@@ -87,6 +87,7 @@ def run_all(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
         for svc in services:
             svc.log_path = log_dir / f"{svc.name.replace(' ', '-')}.log"
@@ -136,6 +137,14 @@ def run_all(settings: Settings) -> int:
             time.sleep(0.5)
         return 0
     finally:
-        print("Stopping ...", flush=True)
+        _say("Stopping ...")
         _stop(services)
-        print("Stopped.", flush=True)
+        _say("Stopped.")
+
+
+def _say(text: str) -> None:
+    # The terminal or pipe may already be gone (Ctrl-C also ends a `| tee`); stopping the children matters more.
+    try:
+        print(text, flush=True)
+    except OSError:
+        pass
