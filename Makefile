@@ -31,9 +31,14 @@ $(INSTALLED): requirements.in requirements.lock | $(PY)
 
 install: $(INSTALLED)
 
+# spaCy pipeline (tokenizer + lookup lemmas) built from installed packages; nothing is downloaded.
+SPACY_MODEL := models/spacy_en/meta.json
+$(SPACY_MODEL): $(INSTALLED) bot/nlu/spacy_model.py
+	$(PY) -m bot.nlu.spacy_model models/spacy_en
+
 # Retrains only when the model is missing or older than its data; rasa may decide nothing changed,
 # so the target is touched either way.
-$(MODEL): $(INSTALLED) $(RASA_DATA)
+$(MODEL): $(INSTALLED) $(SPACY_MODEL) $(RASA_DATA)
 	$(PY) -m rasa train --fixed-model-name dispute-assistant --out models
 	@touch $@
 

@@ -1,1 +1,5 @@
-"""rasa-sdk glue: read slots and channel metadata, call bot.disputes services, emit events."""
+"""rasa-sdk glue: read slots and channel metadata, call bot.disputes services, emit events.
+
+rasa-sdk registers every Action subclass in the modules imported here.
+"""
+from . import conversation, dispute_form, disputes, orders  # noqa: F401

@@ -12,8 +12,11 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from bot.channels import rest
+from bot.channels.payloads import OfferedPayloads
 from bot.composition import Services, build_services
-from bot.settings import Settings
+from bot.rasa_client import RasaClient
+from bot.settings import RASA_CHANNEL_TOKEN, Settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         owned = services is None
         app.state.services = services or build_services(settings)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+        app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
+        app.state.offered_payloads = OfferedPayloads()
         sweeper = None
         if settings.sweep_interval_seconds > 0:
             sweeper = asyncio.create_task(_sweep_forever(app.state.services))
@@ -70,6 +75,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                 app.state.services.close()
 
     app = FastAPI(title="Dispute assistant gateway", lifespan=lifespan)
+    app.include_router(rest.router)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

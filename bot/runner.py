@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import httpx
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import ACTION_SERVER_TOKEN, PROJECT_ROOT, Settings
 
 STARTUP_TIMEOUT_SECONDS = 180
 
@@ -34,13 +34,14 @@ def _services(settings: Settings) -> List[Service]:
     rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     actions_port = settings.action_server_url.rsplit(":", 1)[-1].split("/")[0]
     return [
-        Service("action server",
-                [py, "-m", "rasa", "run", "actions", "--actions", "actions", "-p", actions_port],
-                f"{settings.action_server_url}/health", {**base, "SANIC_HOST": "127.0.0.1"}),
+        Service("action server", [py, "-m", "bot.action_server", "--port", actions_port],
+                f"{settings.action_server_url}/health", base),
         Service("rasa",
                 [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", rasa_port,
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                f"{settings.rasa_url}/", {**base, "ACTION_SERVER_URL": settings.action_server_url}),
+                f"{settings.rasa_url}/",
+                {**base, "ACTION_SERVER_URL": settings.action_server_url,
+                 "ACTION_SERVER_TOKEN": settings.internal_token(ACTION_SERVER_TOKEN)}),
         Service("gateway",
                 [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
                  "--host", settings.gateway_host, "--port", str(settings.gateway_port),

@@ -1,6 +1,8 @@
 """Settings from the environment (see .env.example). Reading them opens no connection."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -10,6 +12,10 @@ from typing import Mapping, Optional
 from bot.disputes.policy import Rules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Purposes of the internal tokens (see Settings.internal_token).
+RASA_CHANNEL_TOKEN = "rasa-channel"
+ACTION_SERVER_TOKEN = "action-server"
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -80,3 +86,8 @@ class Settings:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+    def internal_token(self, purpose: str) -> str:
+        """A token for one internal hop (gateway -> Rasa, Rasa -> action server), derived from the secret so
+        every process of one deployment agrees on it without another setting."""
+        return hmac.new(self.signing_secret().encode(), f"internal:{purpose}".encode(), hashlib.sha256).hexdigest()

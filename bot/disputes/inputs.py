@@ -14,7 +14,8 @@ ORDER_NUMBER_DIGITS = 16
 _MAX_RAW_INPUT = 200  # longer strings are never valid numbers, amounts or codes: reject before parsing
 _SEPARATORS = re.compile(r"[\s\-_.#]")
 _AMOUNT = re.compile(r"^(?P<int>\d{1,9})([.,](?P<frac>\d{1,2}))?$")
-_CURRENCY_MARKS = re.compile(r"^(?:us\$|\$|€|£|¥|usd|eur|gbp|rub|cny)\s*|\s*(?:us\$|\$|€|£|¥|usd|eur|gbp|rub|cny)$", re.I)
+_MONEY_WORDS = r"us\$|\$|€|£|¥|usd|eur|gbp|rub|cny|dollars?|bucks|euros?"
+_CURRENCY_MARKS = re.compile(rf"^(?:{_MONEY_WORDS})\s*|\s*(?:{_MONEY_WORDS})$", re.I)
 
 
 def _short(value: object, what: str) -> str:

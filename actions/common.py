@@ -1,0 +1,93 @@
+"""Shared glue for actions: who the buyer is (from channel metadata only), the services, error replies."""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.composition import Services, build_services
+from bot.disputes.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+_services: Optional[Services] = None
+
+NOT_SIGNED_IN = (
+    "I can answer general questions, but to look at your orders I need to know who you are. "
+    "Open this chat from your account (My Orders > Help), or on Telegram send /start with the link code "
+    "from your account page."
+)
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment, "
+    "or say 'agent' to reach a person."
+)
+
+
+def services() -> Services:
+    """Built on first use, never at import, so importing the action package connects to nothing."""
+    global _services
+    if _services is None:
+        _services = build_services()
+    return _services
+
+
+def use_services(instance: Optional[Services]) -> None:
+    """Lets tests (and the action-server launcher) hand in the services to use."""
+    global _services
+    _services = instance
+
+
+def buyer_id(tracker: Tracker) -> Optional[str]:
+    """The signed-in buyer, as the channel vouched for it in the message metadata. Never from text or slots."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    value = metadata.get("buyer_id") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def entity_values(tracker: Tracker, name: str) -> List[Any]:
+    values: List[Any] = []
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value") not in values:
+            values.append(entity.get("value"))
+    return values
+
+
+def payload(intent: str, **entities: Any) -> str:
+    """A button payload; the gateway only lets through payloads the bot offered in that conversation."""
+    return f"/{intent}{json.dumps(entities, separators=(',', ':'))}" if entities else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+YES_NO = [button("Yes", "affirm"), button("No", "deny")]
+
+ActionRun = Callable[..., Awaitable[List[Dict[str, Any]]]]
+
+
+def needs_buyer(run: ActionRun) -> ActionRun:
+    """Answers unknown buyers with how to sign in; turns domain errors into their message, and any other
+    failure into an apology (logged with the conversation id), so no turn fails silently."""
+
+    @functools.wraps(run)
+    async def wrapper(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
+        buyer = buyer_id(tracker)
+        if buyer is None:
+            dispatcher.utter_message(text=NOT_SIGNED_IN)
+            return []
+        try:
+            return await run(self, dispatcher, tracker, domain, buyer)
+        except DomainError as exc:
+            dispatcher.utter_message(text=exc.message)
+            return []
+        except Exception:
+            log.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(text=SOMETHING_WENT_WRONG)
+            return []
+
+    return wrapper

@@ -1,0 +1,220 @@
+"""Following and changing disputes: status, refund, escalate, cancel, modify (with an explicit yes)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.disputes.model import DisputeStatus
+from bot.disputes.services import ConfirmationRequired, DisputeDetails
+
+from .common import button, entity_values, needs_buyer, services
+from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
+from bot.disputes.model import Resolution
+
+CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
+                 SlotSet("pending_changes", None), SlotSet("awaiting_changes", None)]
+
+
+def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) -> Optional[DisputeDetails]:
+    """The dispute the buyer means: named by number, the only candidate, or asked for with buttons."""
+    disputes = services().disputes
+    numbers = entity_values(tracker, "dispute_number")
+    if numbers:
+        return disputes.dispute_status(buyer, numbers[0])
+    candidates = [d for d in disputes.list_disputes(buyer) if d.dispute.is_open or not only_open]
+    if not candidates:
+        dispatcher.utter_message(text="You have no open disputes." if only_open else "You have no disputes.")
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    dispatcher.utter_message(
+        text="Which dispute?",
+        buttons=[button(f"{d.order.item[:40]} ({d.dispute.number})", intent, dispute_number=d.dispute.number)
+                 for d in candidates[:8]])
+    return None
+
+
+class ActionDisputeStatus(Action):
+    def name(self) -> Text:
+        return "action_dispute_status"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        disputes = services().disputes
+        numbers = entity_values(tracker, "dispute_number")
+        if numbers:
+            shown = [disputes.dispute_status(buyer, numbers[0])]
+        else:
+            shown = disputes.list_disputes(buyer)
+            open_ones = [d for d in shown if d.dispute.is_open]
+            shown = open_ones or shown
+        if not shown:
+            dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
+                                          "and I'll help you open one.")
+        for details in shown[:5]:
+            dispatcher.utter_message(text=dispute_text(details))
+        return []
+
+
+class ActionRefundStatus(Action):
+    def name(self) -> Text:
+        return "action_refund_status"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        disputes = services().disputes
+        numbers = entity_values(tracker, "dispute_number")
+        if numbers:
+            shown = [disputes.refund_status(buyer, numbers[0])]
+        else:
+            every = disputes.list_disputes(buyer)
+            shown = [d for d in every if d.refund] or [d for d in every if d.dispute.is_open]
+        if not shown:
+            dispatcher.utter_message(text="I don't see a refund or an open dispute on your orders. If an item "
+                                          "has a problem, I can help you open a dispute to get your money back.")
+        for details in shown[:5]:
+            dispatcher.utter_message(text=refund_text(details))
+        return []
+
+
+def _ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
+                changes: Optional[Dict[str, Any]] = None) -> List[EventType]:
+    dispatcher.utter_message(text=text, buttons=[button(yes, "affirm"), button(no, "deny")])
+    return [SlotSet("awaiting_confirmation", True), SlotSet("pending_action", action),
+            SlotSet("pending_changes", changes), SlotSet("awaiting_changes", None)]
+
+
+class ActionEscalateDispute(Action):
+    def name(self) -> Text:
+        return "action_escalate_dispute"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        details = _pick(dispatcher, tracker, buyer, "escalate_dispute")
+        if details is None:
+            return CLEAR_PENDING
+        d = details.dispute
+        if d.status is DisputeStatus.ESCALATED:
+            dispatcher.utter_message(text=f"Dispute {d.number} is already with the Dispute Team.")
+            return CLEAR_PENDING
+        if d.status is DisputeStatus.AWAITING_SELLER:
+            why = (f"The seller still has {details.seller_days_left} days (until {day(d.seller_deadline)}) to "
+                   "respond; if they don't, the Dispute Team takes over automatically. You can also escalate now.")
+        else:
+            why = "The Dispute Team will look at the dispute and decide."
+        return _ask_yes_no(dispatcher, f"{why} Escalate dispute {d.number} to the Dispute Team now?",
+                           f"escalate:{d.number}", "Yes, escalate", "No, wait")
+
+
+class ActionCancelDispute(Action):
+    def name(self) -> Text:
+        return "action_cancel_dispute"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        details = _pick(dispatcher, tracker, buyer, "cancel_dispute")
+        if details is None:
+            return CLEAR_PENDING
+        number = details.dispute.number
+        try:
+            services().disputes.cancel_dispute(buyer, number, confirmed=False)
+        except ConfirmationRequired as warning:
+            return _ask_yes_no(dispatcher, warning.message, f"cancel:{number}", "Yes, cancel it", "No, keep it")
+        return CLEAR_PENDING  # pragma: no cover - cancel without confirmation always asks
+
+
+class ActionModifyDispute(Action):
+    """Collects the change (problems, resolution, amount, description) and asks for a yes before saving it."""
+
+    def name(self) -> Text:
+        return "action_modify_dispute"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        number = tracker.get_slot("pending_action") or ""
+        details = None
+        if tracker.get_slot("awaiting_changes") and number.startswith("modify:"):
+            details = services().disputes.dispute_status(buyer, number.split(":", 1)[1])
+        if details is None:
+            details = _pick(dispatcher, tracker, buyer, "modify_dispute")
+        if details is None:
+            return CLEAR_PENDING
+        details.dispute.require_open()
+        changes = self._changes(tracker, details)
+        if not changes:
+            dispatcher.utter_message(text="What should change? Tell me the new problem (e.g. 'also missing "
+                                          "parts'), what you want (full refund, partial refund of 10, another "
+                                          "item) or type a new description. You can also send more photos.")
+            return [SlotSet("awaiting_changes", True), SlotSet("pending_action", f"modify:{details.dispute.number}"),
+                    SlotSet("awaiting_confirmation", None)]
+        return _ask_yes_no(dispatcher, self._describe(changes, details) + " Save this change?",
+                           f"modify:{details.dispute.number}", "Yes, save", "No", changes)
+
+    @staticmethod
+    def _changes(tracker, details: DisputeDetails) -> Dict[str, Any]:
+        changes: Dict[str, Any] = {}
+        problems = [p for p in entity_values(tracker, "problem") if p != "not_received"]
+        if problems and details.dispute.claim.received:
+            text = (tracker.latest_message.get("text") or "").lower()
+            current = [p.value for p in details.dispute.claim.problems]
+            adding = any(word in text for word in ("also", "too", "add", "and", "plus", "as well"))
+            changes["problems"] = current + [p for p in problems if p not in current] if adding else problems
+        resolutions = entity_values(tracker, "resolution")
+        amounts = entity_values(tracker, "amount")
+        if resolutions:
+            changes["resolution"] = resolutions[0]
+        if amounts:
+            changes["refund_amount"] = str(amounts[0])
+            changes.setdefault("resolution", "partial_refund")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if not changes and tracker.get_slot("awaiting_changes") and intent not in ("deny", "stop"):
+            changes["description"] = tracker.latest_message.get("text") or ""
+        return changes
+
+    @staticmethod
+    def _describe(changes: Dict[str, Any], details: DisputeDetails) -> str:
+        parts = []
+        if "problems" in changes:
+            parts.append(f"problem: {problems_text(changes['problems'])}")
+        if "resolution" in changes:
+            wanted = RESOLUTION_LABELS[Resolution(changes["resolution"])]
+            if changes.get("refund_amount"):
+                wanted += f" of {changes['refund_amount']} {details.order.currency}"
+            parts.append(f"you want: {wanted}")
+        if "description" in changes:
+            parts.append(f"description: \"{changes['description'][:200]}\"")
+        return f"Dispute {details.dispute.number} will say " + "; ".join(parts) + "."
+
+
+class ActionConfirmPending(Action):
+    """Carries out (on yes) or drops (on no) what the bot asked to confirm: escalate, cancel or modify."""
+
+    def name(self) -> Text:
+        return "action_confirm_pending"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        pending = tracker.get_slot("pending_action") or ""
+        kind, _, number = pending.partition(":")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent != "affirm" or not number:
+            dispatcher.utter_message(text={"cancel": "OK, your dispute stays open.",
+                                           "escalate": "OK, I won't escalate it."}.get(kind, "OK, nothing changed."))
+            return CLEAR_PENDING
+        disputes = services().disputes
+        if kind == "escalate":
+            details = disputes.escalate_dispute(buyer, number)
+            dispatcher.utter_message(text=f"Dispute {number} is now with the Dispute Team. They usually decide "
+                                          "within a few days; I'll keep the status here.")
+        elif kind == "cancel":
+            details = disputes.cancel_dispute(buyer, number, confirmed=True)
+            dispatcher.utter_message(text=f"Dispute {number} is cancelled and closed.")
+        elif kind == "modify":
+            changes = dict(tracker.get_slot("pending_changes") or {})
+            details = disputes.modify_dispute(buyer, number, **changes)
+            dispatcher.utter_message(text=f"Saved. {dispute_text(details)}")
+        else:
+            dispatcher.utter_message(text="OK, nothing changed.")
+        return CLEAR_PENDING + [SlotSet("last_dispute", number)]

@@ -1,0 +1,54 @@
+"""Orders and the Buyer Protection timer."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import EventType
+
+from bot.disputes.matching import match_orders, order_by_reference
+
+from .common import entity_values, needs_buyer, services
+from .replies import orders_text, protection_text
+
+
+class ActionListOrders(Action):
+    def name(self) -> Text:
+        return "action_list_orders"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        dispatcher.utter_message(text=orders_text(services().disputes.list_orders(buyer)))
+        return []
+
+
+class ActionCheckProtection(Action):
+    """Days left for the order the buyer names (number, item or 'my last order'), or for all of them."""
+
+    def name(self) -> Text:
+        return "action_check_protection"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        disputes = services().disputes
+        summaries = disputes.list_orders(buyer)
+        by_number = {s.order.number: s for s in summaries}
+        chosen = []
+        numbers = entity_values(tracker, "order_number")
+        refs = entity_values(tracker, "order_ref")
+        items = entity_values(tracker, "item")
+        if numbers:
+            chosen = [disputes.order_summary(buyer, numbers[0])]
+        elif refs:
+            order = order_by_reference([s.order for s in summaries], str(refs[0]))
+            chosen = [by_number[order.number]] if order else []
+        elif items:
+            chosen = [by_number[o.number] for o in match_orders([s.order for s in summaries], " ".join(map(str, items)))]
+        min_days = services().settings.rules.min_protection_days
+        if len(chosen) == 1:
+            dispatcher.utter_message(text=protection_text(chosen[0], min_days))
+        else:
+            dispatcher.utter_message(text=orders_text(summaries))
+            dispatcher.utter_message(text=f"A dispute can be opened while at least {min_days} days of Buyer "
+                                          "Protection are left.")
+        return []

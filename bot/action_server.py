@@ -1,0 +1,44 @@
+"""The action server: rasa-sdk's app on loopback, answering only Rasa (which sends the internal token).
+
+    python -m bot.action_server [--port 5055]
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+
+from bot.settings import ACTION_SERVER_TOKEN, Settings
+
+
+def create_action_app(settings: Settings):
+    from rasa_sdk.endpoint import create_app
+
+    token = settings.internal_token(ACTION_SERVER_TOKEN)
+    app = create_app("actions", cors_origins=None)
+
+    @app.middleware("request")
+    async def require_token(request):
+        if request.path == "/health":
+            return None
+        if not hmac.compare_digest(request.args.get("token", ""), token):
+            from sanic import response
+
+            return response.json({"error": "unauthorized"}, status=401)
+        return None
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the dispute assistant's action server.")
+    parser.add_argument("--port", type=int, default=None)
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    port = args.port or int(settings.action_server_url.rsplit(":", 1)[-1].split("/")[0])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    create_action_app(settings).run("127.0.0.1", port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""Finding the order a buyer means from how they name it: "the earbuds", "my last order", "the blue dress"."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Sequence
+
+from .model import Order
+
+_WORD = re.compile(r"[a-z0-9]+")
+_IGNORED = frozenset(
+    "the a an my i me it its this that one order item thing product with and for of in on to from size "
+    "eu us uk pcs piece pieces set new last previous".split()
+)
+
+
+def _stems(text: str) -> set:
+    words = _WORD.findall(text.lower())
+    stems = set()
+    for word in words:
+        if word in _IGNORED or len(word) < 3:
+            continue
+        # crude plural folding is enough for product nouns: earbuds/earbud, shoes/shoe, lights/light
+        stems.add(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+    return stems
+
+
+def match_orders(orders: Sequence[Order], description: str) -> List[Order]:
+    """Orders whose item shares the most words with the description; empty when nothing fits."""
+    wanted = _stems(description)
+    if not wanted:
+        return []
+    scored = [(len(wanted & _stems(order.item)), order) for order in orders]
+    best = max((score for score, _ in scored), default=0)
+    if best == 0:
+        return []
+    return [order for score, order in scored if score == best]
+
+
+def order_by_reference(orders: Sequence[Order], reference: str) -> Optional[Order]:
+    """'last'/'latest' is the most recent order, 'previous' the one before."""
+    by_date = sorted(orders, key=lambda o: o.ordered_at, reverse=True)
+    index = {"last": 0, "latest": 0, "recent": 0, "previous": 1}.get(reference.lower().strip())
+    if index is None or index >= len(by_date):
+        return None
+    return by_date[index]

@@ -1,0 +1,1 @@
+"""NLU assets built from files in this repository (no downloads)."""
