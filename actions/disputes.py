@@ -6,12 +6,11 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
-from bot.disputes.model import DisputeStatus
+from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 
 from .common import button, entity_values, needs_buyer, services
 from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
-from bot.disputes.model import Resolution
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
                  SlotSet("pending_changes", None), SlotSet("awaiting_changes", None)]
@@ -54,8 +53,20 @@ class ActionDisputeStatus(Action):
             dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
                                           "and I'll help you open one.")
         for details in shown[:5]:
-            dispatcher.utter_message(text=dispute_text(details))
+            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
         return []
+
+
+def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
+    """What the buyer can do next with an open dispute, one tap away."""
+    d = details.dispute
+    if not d.is_open:
+        return []
+    buttons = [button("Change / add photos", "modify_dispute", dispute_number=d.number)]
+    if d.status is not DisputeStatus.ESCALATED:
+        buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
+    buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))
+    return buttons
 
 
 class ActionRefundStatus(Action):

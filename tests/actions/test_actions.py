@@ -1,0 +1,195 @@
+"""Actions run as rasa-sdk runs them (Tracker in, events and messages out) on a real SQLite store."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.common as common
+from actions.conversation import ActionFallback
+from actions.dispute_form import ActionAskConfirmFiling, ActionFileDispute, ActionStartDispute, ValidateDisputeForm
+from actions.disputes import (
+    ActionCancelDispute,
+    ActionConfirmPending,
+    ActionDisputeStatus,
+    ActionEscalateDispute,
+    ActionModifyDispute,
+    ActionRefundStatus,
+)
+from actions.orders import ActionCheckProtection, ActionListOrders
+from bot.composition import build_services
+from bot.disputes.clock import SystemClock
+from bot.disputes.model import DisputeStatus
+from bot.settings import Settings
+from bot.store import migrate, seed
+
+EARBUDS, DRESS, KNIVES = "8190334512007781", "8190334512007782", "8190334512007783"
+SHOES = "8190334512007787"  # anna's dispute awaiting the seller
+
+
+@pytest.fixture
+def svc(tmp_path):
+    services = build_services(Settings.from_env({"VAR_DIR": str(tmp_path)}))
+    migrate.upgrade(services.engine)
+    seed.seed(services.engine, SystemClock(), services.settings.rules, services.evidence)
+    common.use_services(services)
+    yield services
+    common.use_services(None)
+    services.close()
+
+
+def tracker(intent="inform", text="", entities=(), buyer="anna", slots=None, events=None, sender="c1"):
+    metadata = {"buyer_id": buyer} if buyer else {}
+    latest = {"intent": {"name": intent, "confidence": 1.0}, "text": text, "metadata": metadata,
+              "entities": [{"entity": e, "value": v} for e, v in entities]}
+    return Tracker(sender, dict(slots or {}), latest, list(events or []), False, None, {}, "action_listen")
+
+
+def run(action, t):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, {}))
+    return events, dispatcher.messages
+
+
+def slots_of(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_unknown_buyer_is_told_how_to_sign_in(svc):
+    for action in (ActionListOrders(), ActionStartDispute(), ActionDisputeStatus(), ActionRefundStatus()):
+        events, messages = run(action, tracker(buyer=None))
+        assert events == [] and "need to know who you are" in texts(messages)
+
+
+def test_the_buyer_comes_from_metadata_not_from_slots_or_text(svc):
+    t = tracker(text="I am ben, show ben's orders", buyer="anna", slots={"buyer_id": "ben"})
+    _, messages = run(ActionListOrders(), t)
+    assert EARBUDS in texts(messages) and "8190334512007790" not in texts(messages)  # ben's keyboard
+
+
+def test_list_orders_shows_days_left(svc):
+    _, messages = run(ActionListOrders(), tracker(buyer="anna"))
+    text = texts(messages)
+    assert "40 days of Buyer Protection left" in text and "10 days of Buyer Protection left (too few" in text
+    assert "not shipped yet" in text and "Buyer Protection ended" in text
+
+
+def test_check_protection_for_a_named_item(svc):
+    _, messages = run(ActionCheckProtection(), tracker(entities=[("item", "knife set")]))
+    assert "Only 10 days" in texts(messages) and "at least 15" in texts(messages)
+    _, messages = run(ActionCheckProtection(), tracker(entities=[("order_number", EARBUDS)]))
+    assert "40 days" in texts(messages)
+
+
+def test_form_turns_and_filing(svc):
+    events, _ = run(ActionStartDispute(), tracker("open_dispute"))
+    slots = slots_of(events)
+    assert slots["can_start_dispute"] is True and slots["draft_id"]
+    t = tracker("open_dispute", "my earbuds arrived broken", [("item", "earbuds"), ("problem", "damaged")],
+                slots={"draft_id": slots["draft_id"]})
+    events, _ = run(ValidateDisputeForm(), t)
+    draft = {**slots, **slots_of(events)}
+    assert draft["dispute_order"] == EARBUDS and draft["problems"] == ["damaged"]
+    assert draft["requested_slot"] == "resolution"
+    for text, intent, entities in [("full refund", "inform", [("resolution", "full_refund")]),
+                                   ("Left bud is cracked", "inform", []), ("no photos", "deny", [])]:
+        events, _ = run(ValidateDisputeForm(), tracker(intent, text, entities, slots=draft))
+        draft.update(slots_of(events))
+    assert draft["requested_slot"] == "confirm_filing"
+    _, summary = run(ActionAskConfirmFiling(), tracker(slots=draft))
+    assert "Left bud is cracked" in texts(summary) and "full refund" in texts(summary)
+    events, _ = run(ValidateDisputeForm(), tracker("affirm", "yes", slots=draft))
+    draft.update(slots_of(events))
+    assert draft["confirm_filing"] is True and draft["requested_slot"] is None
+    events, messages = run(ActionFileDispute(), tracker(slots=draft))
+    number = slots_of(events)["last_dispute"]
+    assert f"dispute {number} is open" in texts(messages)
+    stored = svc.disputes.dispute_status("anna", number).dispute
+    assert stored.status is DisputeStatus.AWAITING_SELLER and stored.claim.description == "Left bud is cracked"
+    # a repeated final "yes" (retry, double tap) files nothing new
+    run(ActionFileDispute(), tracker(slots=draft))
+    assert len([d for d in svc.disputes.list_disputes("anna") if d.order.number == EARBUDS]) == 1
+
+
+def test_form_steps_aside_for_questions(svc):
+    events, messages = run(ValidateDisputeForm(), tracker("faq_refund_time", "how long does a refund take",
+                                                          slots={"requested_slot": "resolution"}))
+    assert events == [] and messages == []
+
+
+def test_no_eligible_orders(svc):
+    events, messages = run(ActionStartDispute(), tracker("open_dispute", buyer="chen"))
+    assert slots_of(events)["can_start_dispute"] is True  # chen's frying pan is eligible
+    svc.disputes.open_dispute("chen", "8190334512007793", received=True, problems=["damaged"])
+    events, messages = run(ActionStartDispute(), tracker("open_dispute", buyer="chen"))
+    assert slots_of(events) == {"can_start_dispute": False} and "None of your orders" in texts(messages)
+
+
+def shoes_dispute(svc):
+    return next(d.dispute.number for d in svc.disputes.list_disputes("anna") if d.order.number == SHOES)
+
+
+def test_status_and_refund(svc):
+    _, messages = run(ActionDisputeStatus(), tracker())
+    assert "awaiting seller" in texts(messages) and "escalated" in texts(messages)
+    _, messages = run(ActionRefundStatus(), tracker())
+    assert "Refund of 29.00 USD" in texts(messages) and "business days" in texts(messages)
+
+
+def test_escalate_needs_a_yes(svc):
+    number = shoes_dispute(svc)
+    events, messages = run(ActionEscalateDispute(), tracker(entities=[("dispute_number", number)]))
+    assert "days" in texts(messages) and slots_of(events)["pending_action"] == f"escalate:{number}"
+    pending = slots_of(events)
+    run(ActionConfirmPending(), tracker("deny", slots=pending))
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.AWAITING_SELLER
+    run(ActionConfirmPending(), tracker("affirm", slots=pending))
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.ESCALATED
+
+
+def test_cancel_warns_then_cancels_on_yes(svc):
+    number = shoes_dispute(svc)
+    events, messages = run(ActionCancelDispute(), tracker(entities=[("dispute_number", number)]))
+    assert "no longer help" in texts(messages)
+    run(ActionConfirmPending(), tracker("affirm", slots=slots_of(events)))
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.CANCELLED
+
+
+def test_modify_adds_a_problem_after_a_yes(svc):
+    number = shoes_dispute(svc)
+    events, messages = run(ActionModifyDispute(), tracker(
+        "modify_dispute", "also the sole is coming off", [("dispute_number", number), ("problem", "damaged")]))
+    assert "size not as described, damaged" in texts(messages)
+    run(ActionConfirmPending(), tracker("affirm", slots=slots_of(events)))
+    problems = [p.value for p in svc.disputes.dispute_status("anna", number).dispute.claim.problems]
+    assert problems == ["size_mismatch", "damaged"]
+
+
+def test_another_buyers_dispute_number_is_not_found(svc):
+    number = shoes_dispute(svc)
+    for action in (ActionDisputeStatus(), ActionEscalateDispute(), ActionCancelDispute(), ActionModifyDispute()):
+        events, messages = run(action, tracker(entities=[("dispute_number", number)], buyer="ben"))
+        assert "can't find dispute" in texts(messages)
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.AWAITING_SELLER
+
+
+def test_a_failure_is_an_apology_not_silence(svc, monkeypatch):
+    monkeypatch.setattr(svc.disputes, "list_orders", lambda buyer: 1 / 0)
+    events, messages = run(ActionListOrders(), tracker())
+    assert events == [] and "something went wrong" in texts(messages).lower()
+
+
+def test_fallback_twice_offers_a_person(svc):
+    events, messages = run(ActionFallback(), tracker("nlu_fallback", "asdf"))
+    assert "another way" in texts(messages) and events[0]["event"] == "rewind"
+    history = [{"event": "user", "text": "asdf"}, {"event": "action", "name": "action_fallback"},
+               {"event": "rewind"}, {"event": "action", "name": "action_listen"}, {"event": "user", "text": "qwer"}]
+    _, messages = run(ActionFallback(), tracker("nlu_fallback", "qwer", events=history))
+    assert any(b["payload"] == "/request_human" for m in messages for b in m.get("buttons") or [])

@@ -1,0 +1,121 @@
+"""The gateway's REST chat endpoint against a stand-in Rasa: auth, payload defusing, errors, metadata."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.composition import build_services
+from bot.gateway import create_app
+from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.store import migrate
+
+
+class FakeRasa(BaseHTTPRequestHandler):
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.received.append({"auth": self.headers.get("Authorization"), **body})
+        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
+            self.send_response(401)
+            self.end_headers()
+            return
+        reply = [{"recipient_id": body["sender"], "text": f"you said {body['message']}"}]
+        if body["message"] == "menu":
+            reply[0]["buttons"] = [{"title": "Open", "payload": "/open_dispute"},
+                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781"}'}]
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def chat(tmp_path):
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0"})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
+    server.received = []
+    server.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
+                                  "RASA_URL": f"http://127.0.0.1:{server.server_address[1]}"})
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    with TestClient(create_app(services=services)) as client:
+        client.tokens = services.buyer_tokens
+        client.rasa = server
+        yield client
+    server.shutdown()
+    server.server_close()
+
+
+def say(chat, text, buyer="anna", sender="tab-1", token=None):
+    token = token if token is not None else chat.tokens.issue(buyer)
+    return chat.post("/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                     headers={"Authorization": f"Bearer {token}"})
+
+
+def test_reply_format_and_metadata(chat):
+    response = say(chat, "hello")
+    assert response.status_code == 200
+    assert response.json() == [{"recipient_id": "tab-1", "text": "you said hello", "buttons": [], "image": None}]
+    sent = chat.rasa.received[-1]
+    assert sent["metadata"] == {"buyer_id": "anna", "channel": "rest"}
+    assert sent["sender"] == "rest:anna:tab-1"
+
+
+def test_same_sender_under_another_buyer_is_another_conversation(chat):
+    say(chat, "hi", buyer="anna")
+    say(chat, "hi", buyer="ben")
+    assert [r["sender"] for r in chat.rasa.received] == ["rest:anna:tab-1", "rest:ben:tab-1"]
+
+
+@pytest.mark.parametrize("token", ["", "garbage", "eyJidXllciI6ImFubmEifQ.forged.signature"])
+def test_bad_tokens_are_refused_and_nothing_reaches_rasa(chat, token):
+    response = say(chat, "hi", token=token)
+    assert response.status_code == 401 and "buyer token" in response.json()["error"]
+    assert chat.rasa.received == []
+
+
+def test_token_signed_with_another_secret(chat):
+    from bot.tokens import BuyerTokens
+
+    assert say(chat, "hi", token=BuyerTokens("other", 60).issue("anna")).status_code == 401
+
+
+@pytest.mark.parametrize("body", [{"sender": "x"}, {"message": "hi"}, {"sender": "", "message": "hi"},
+                                  {"sender": "x", "message": ""}, {"sender": "x", "message": "a" * 4001},
+                                  {"sender": "x" * 200, "message": "hi"}, ["not", "an", "object"]])
+def test_malformed_bodies(chat, body):
+    response = chat.post("/webhooks/rest/webhook", json=body,
+                         headers={"Authorization": f"Bearer {chat.tokens.issue('anna')}"})
+    assert response.status_code == 422 and "error" in response.json()
+    assert chat.rasa.received == []
+
+
+def test_only_offered_payloads_pass_as_intents(chat):
+    say(chat, '/inform{"order_number":"8190334512007781"}')
+    assert chat.rasa.received[-1]["message"] == 'inform{"order_number":"8190334512007781"}'  # defused
+    say(chat, "menu")
+    say(chat, '/inform{"order_number":"8190334512007781"}')
+    assert chat.rasa.received[-1]["message"] == '/inform{"order_number":"8190334512007781"}'
+    say(chat, '/inform{"order_number":"8190334512007799"}')
+    assert not chat.rasa.received[-1]["message"].startswith("/")
+    say(chat, '/affirm', sender="tab-2")  # offers are per conversation
+    assert chat.rasa.received[-1]["message"] == "affirm"
+    say(chat, "/open_dispute", buyer="ben")  # and per buyer
+    assert chat.rasa.received[-1]["message"] == "open_dispute"
+
+
+def test_rasa_down_is_a_clear_503(chat):
+    chat.rasa.shutdown()
+    chat.rasa.server_close()
+    response = say(chat, "hi")
+    assert response.status_code == 503 and "try again" in response.json()["error"]

@@ -1,0 +1,161 @@
+"""How chat turns fill the dispute form (bot.conversation.draft): pure logic, no Rasa, no store."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from bot.conversation.draft import (
+    AMOUNT,
+    CONFIRM,
+    DESCRIPTION,
+    EVIDENCE,
+    ORDER,
+    PROBLEMS,
+    RECEIVED,
+    RESOLUTION,
+    Turn,
+    next_slot,
+    required_slots,
+    understand,
+)
+from bot.disputes.model import Order, OrderStatus
+from bot.disputes.policy import Rules
+from bot.disputes.services import OrderSummary, eligibility
+
+NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+
+def summary(number: str, item: str, days: int = 40, price: str = "30.00", age: int = 10) -> OrderSummary:
+    order = Order(int(number[-3:]), number, "anna", "s", item, Decimal(price), "USD", OrderStatus.DELIVERED,
+                  NOW - timedelta(days=age), protection_ends_at=NOW + timedelta(days=days, hours=1))
+    return OrderSummary(order, days, eligibility(order, None, NOW, Rules()))
+
+
+EARBUDS = summary("1000000000000001", "TWS wireless earbuds, black", age=5)
+DRESS = summary("1000000000000002", "Women's summer dress, black, size M", price="18.50", age=20)
+KNIVES = summary("1000000000000003", "Kitchen knife set", days=10, age=40)
+ORDERS = [EARBUDS, DRESS, KNIVES]
+
+
+def turn(intent="inform", text="", requested=None, **entities):
+    pairs = []
+    for name, value in entities.items():
+        for v in value if isinstance(value, list) else [value]:
+            pairs.append((name, v))
+    return Turn(intent=intent, text=text, entities=pairs, requested_slot=requested)
+
+
+def test_several_fields_in_one_message():
+    out = understand(turn("open_dispute", "the blue dress never came, I want my money back", item="blue dress",
+                          problem="not_received", resolution="full_refund"), {}, ORDERS)
+    assert out.slots[ORDER] == DRESS.order.number
+    assert out.slots[RECEIVED] is False and out.slots[PROBLEMS] == ["not_received"]
+    assert out.slots[RESOLUTION] == "full_refund"
+    assert next_slot({**out.slots}) == DESCRIPTION
+
+
+def test_required_fields_follow_the_answers():
+    assert required_slots({RECEIVED: False}) == [ORDER, RECEIVED, DESCRIPTION, EVIDENCE, CONFIRM]
+    assert AMOUNT in required_slots({RECEIVED: True, RESOLUTION: "partial_refund"})
+    assert AMOUNT not in required_slots({RECEIVED: True, RESOLUTION: "another_item"})
+
+
+def test_order_by_number_item_and_reference():
+    assert understand(turn(order_number=DRESS.order.number), {}, ORDERS).slots[ORDER] == DRESS.order.number
+    assert understand(turn(text="the earbuds", requested=ORDER), {}, ORDERS).slots[ORDER] == EARBUDS.order.number
+    assert understand(turn(text="my last order", order_ref="last"), {}, ORDERS).slots[ORDER] == EARBUDS.order.number
+
+
+def test_an_order_too_late_is_refused_with_the_reason_and_alternatives():
+    out = understand(turn(order_number=KNIVES.order.number, requested=ORDER), {}, ORDERS)
+    assert out.slots[ORDER] is None
+    assert any("at least 15 days" in m for m in out.messages)
+    assert {s.order.number for s in out.order_choices} == {EARBUDS.order.number, DRESS.order.number}
+
+
+def test_unknown_or_foreign_order_number():
+    out = understand(turn(order_number="9999999999999999", requested=ORDER), {}, ORDERS)
+    assert ORDER not in out.slots and "can't find order 9999999999999999" in out.messages[0]
+
+
+def test_an_amount_is_not_taken_for_an_order_number():
+    draft = {ORDER: EARBUDS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "partial_refund"}
+    out = understand(turn(text="5", requested=AMOUNT, order_number="5"), draft, ORDERS)
+    assert out.slots[AMOUNT] == "5.00" and not out.messages
+
+
+def test_ambiguous_description_offers_choices():
+    out = understand(turn(text="the black one", requested=ORDER), {}, ORDERS)
+    assert ORDER not in out.slots and len(out.order_choices) == 2
+
+
+def test_yes_no_for_received():
+    assert understand(turn("affirm", "yes", requested=RECEIVED), {ORDER: "x"}, ORDERS).slots[RECEIVED] is True
+    no = understand(turn("deny", "no", requested=RECEIVED), {ORDER: "x"}, ORDERS).slots
+    assert no[RECEIVED] is False and no[PROBLEMS] == ["not_received"] and no[RESOLUTION] == "full_refund"
+
+
+def test_correction_replaces_and_also_adds():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["color_mismatch"]}
+    corrected = understand(turn(text="actually it is the wrong size, not colour", problem="size_mismatch",
+                                requested=DESCRIPTION), draft, ORDERS)
+    assert corrected.slots[PROBLEMS] == ["size_mismatch"]
+    added = understand(turn(text="it is also torn", problem="damaged", requested=DESCRIPTION), draft, ORDERS)
+    assert added.slots[PROBLEMS] == ["color_mismatch", "damaged"]
+
+
+def test_not_received_cannot_ask_for_a_partial_refund():
+    draft = {ORDER: DRESS.order.number, RECEIVED: False, PROBLEMS: ["not_received"], RESOLUTION: "full_refund"}
+    out = understand(turn(text="partial refund", resolution="partial_refund", requested=DESCRIPTION), draft, ORDERS)
+    assert RESOLUTION not in out.slots and "full refund" in out.messages[0]
+
+
+@pytest.mark.parametrize("text,expected", [("12.50", "12.50"), ("$7", "7.00"), ("ten", None), ("-3", None),
+                                           ("1e309", None)])
+def test_partial_amounts(text, expected):
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "partial_refund"}
+    assert understand(turn(text=text, requested=AMOUNT), draft, ORDERS).slots.get(AMOUNT) == expected
+
+
+def test_amount_above_the_price_is_refused():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "partial_refund"}
+    out = understand(turn(text="25", requested=AMOUNT), draft, ORDERS)
+    assert out.slots[AMOUNT] is None and "18.50" in out.messages[0]
+
+
+def test_an_amount_while_asked_for_the_resolution_means_partial():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"]}
+    out = understand(turn(text="give me 5 back", amount="5", requested=RESOLUTION), draft, ORDERS)
+    assert out.slots[RESOLUTION] == "partial_refund" and out.slots[AMOUNT] == "5.00"
+
+
+def test_description_and_evidence_and_confirmation():
+    assert understand(turn(text="Zip broke on day one", requested=DESCRIPTION), {}, ORDERS).slots[DESCRIPTION] == \
+        "Zip broke on day one"
+    assert understand(turn("deny", "no photos", requested=EVIDENCE), {}, ORDERS).slots[EVIDENCE] is True
+    waiting = understand(turn("affirm", "yes", requested=EVIDENCE), {}, ORDERS)
+    assert EVIDENCE not in waiting.slots and "send the photos" in waiting.messages[0]
+    assert understand(turn("affirm", "yes", requested=CONFIRM), {}, ORDERS).slots[CONFIRM] is True
+    declined = understand(turn("deny", "no", requested=CONFIRM), {}, ORDERS)
+    assert declined.slots[CONFIRM] is None and "what to change" in declined.messages[0]
+
+
+def test_any_change_after_the_summary_needs_a_new_yes():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "full_refund",
+             DESCRIPTION: "x", EVIDENCE: True, CONFIRM: True}
+    out = understand(turn(text="make it another item", resolution="another_item", requested=CONFIRM), draft, ORDERS)
+    assert out.slots[RESOLUTION] == "another_item" and out.slots[CONFIRM] is None
+
+
+def test_attachments_are_collected():
+    t = Turn("inform", "", (), EVIDENCE, attachments=[{"sha256": "a" * 64, "name": "front.jpg"}])
+    out = understand(t, {"evidence_files": [{"sha256": "b" * 64, "name": "x.jpg"}]}, ORDERS)
+    assert [f["name"] for f in out.slots["evidence_files"]] == ["x.jpg", "front.jpg"]
+    assert "front.jpg" in out.messages[0]
+
+
+def test_unknown_problem_values_are_ignored():
+    out = understand(turn(text="it smells", problem="smelly", requested=PROBLEMS), {ORDER: "x", RECEIVED: True}, ORDERS)
+    assert PROBLEMS not in out.slots
