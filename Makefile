@@ -13,7 +13,7 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run test install model db seed clean help
+.PHONY: run test install model db seed clean help nlu-report
 .DEFAULT_GOAL := help
 
 help:
@@ -55,6 +55,11 @@ run: $(INSTALLED) $(MODEL) seed
 
 test: $(INSTALLED) $(MODEL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Cross-validation on data/nlu.yml and scores on the held-out real buyer messages (../shared/evals);
+# a benchmark: it writes reports/nlu/nlu-report.{md,json} and never fails on low figures.
+nlu-report: $(INSTALLED) $(SPACY_MODEL)
+	$(PY) -m bench.nlu_report
 
 clean:
 	rm -rf models var .pytest_cache test-artifacts

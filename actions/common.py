@@ -76,18 +76,20 @@ def needs_buyer(run: ActionRun) -> ActionRun:
 
     @functools.wraps(run)
     async def wrapper(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
+        # Actions that rules expect to set slots say which events to return when they stop early.
+        early: List[Dict[str, Any]] = list(getattr(self, "events_when_stopped", []))
         buyer = buyer_id(tracker)
         if buyer is None:
             dispatcher.utter_message(text=NOT_SIGNED_IN)
-            return []
+            return early
         try:
             return await run(self, dispatcher, tracker, domain, buyer)
         except DomainError as exc:
             dispatcher.utter_message(text=exc.message)
-            return []
+            return early
         except Exception:
             log.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=SOMETHING_WENT_WRONG)
-            return []
+            return early
 
     return wrapper

@@ -98,6 +98,8 @@ def _ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
 
 
 class ActionEscalateDispute(Action):
+    events_when_stopped = CLEAR_PENDING
+
     def name(self) -> Text:
         return "action_escalate_dispute"
 
@@ -120,6 +122,8 @@ class ActionEscalateDispute(Action):
 
 
 class ActionCancelDispute(Action):
+    events_when_stopped = CLEAR_PENDING
+
     def name(self) -> Text:
         return "action_cancel_dispute"
 
@@ -138,6 +142,8 @@ class ActionCancelDispute(Action):
 
 class ActionModifyDispute(Action):
     """Collects the change (problems, resolution, amount, description) and asks for a yes before saving it."""
+
+    events_when_stopped = CLEAR_PENDING
 
     def name(self) -> Text:
         return "action_modify_dispute"
@@ -201,6 +207,8 @@ class ActionModifyDispute(Action):
 
 class ActionConfirmPending(Action):
     """Carries out (on yes) or drops (on no) what the bot asked to confirm: escalate, cancel or modify."""
+
+    events_when_stopped = CLEAR_PENDING
 
     def name(self) -> Text:
         return "action_confirm_pending"

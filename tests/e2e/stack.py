@@ -1,0 +1,109 @@
+"""Helpers for end-to-end tests. Starts the real stack (`python -m bot run`: action server, Rasa with the trained model, gateway) on free
+loopback ports with its own var/ directory, and talks to it as a buyer would."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Stack:
+    def __init__(self, var_dir: Path) -> None:
+        self.ports = {"rasa": free_port(), "actions": free_port(), "gateway": free_port()}
+        self.var_dir = var_dir
+        self.env = {**os.environ, "VAR_DIR": str(var_dir), "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
+                    "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}",
+                    "GATEWAY_PORT": str(self.ports["gateway"])}
+        self.env.pop("DATABASE_URL", None)
+        self.env.pop("BOT_SECRET", None)
+        self.url = f"http://127.0.0.1:{self.ports['gateway']}"
+        self.output: List[str] = []
+        self.process = None
+
+    def bot(self, *args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=self.env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    def start(self) -> None:
+        if not any((ROOT / "models").glob("*.tar.gz")):
+            pytest.fail("No trained model: run the suite through `make test`, which trains it first.")
+        self.bot("seed")
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line and self.process.poll() is not None:
+                break
+            self.output.append(line)
+            if "Press Ctrl-C" in line:
+                return
+        pytest.fail("stack did not start:\n" + "".join(self.output))
+
+    def stop(self) -> str:
+        if self.process is None or self.process.poll() is not None:
+            return ""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            rest, _ = self.process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            rest, _ = self.process.communicate()
+        return rest
+
+
+class Buyer:
+    """A buyer chatting through the gateway's REST endpoint, who can only tap buttons the bot showed."""
+
+    def __init__(self, stack: Stack, buyer_id: str, sender: str) -> None:
+        self.token = stack.bot("token", buyer_id)
+        self.url = f"{stack.url}/webhooks/rest/webhook"
+        self.sender = sender
+        self.last: List[Dict] = []
+
+    def say(self, text: str) -> List[Dict]:
+        response = httpx.post(self.url, json={"sender": self.sender, "message": text},
+                              headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
+        assert response.status_code == 200, response.text
+        self.last = response.json()
+        return self.last
+
+    def text(self) -> str:
+        return "\n".join(m.get("text") or "" for m in self.last)
+
+    def tap(self, title_part: str) -> List[Dict]:
+        for message in self.last:
+            for b in message.get("buttons") or []:
+                if title_part.lower() in b["title"].lower():
+                    return self.say(b["payload"])
+        raise AssertionError(f"no button with {title_part!r} in {self.last}")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """One running stack shared by the end-to-end conversation tests (import this fixture to use it)."""
+    s = Stack(tmp_path_factory.mktemp("stack-var"))
+    s.start()
+    yield s
+    s.stop()

@@ -1,0 +1,99 @@
+"""A buyer's whole journey through the gateway's chat endpoint, Rasa and the action server, checked in the store."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stack import Buyer, stack  # noqa: F401 - the session fixture
+
+pytestmark = pytest.mark.e2e
+EARBUDS, SHOES, BEN_KEYBOARD = "8190334512007781", "8190334512007787", "8190334512007790"
+
+
+def orders(stack, buyer="anna"):
+    return {o["number"]: o for o in json.loads(stack.bot("orders", buyer, "--json"))}
+
+
+def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
+    anna = Buyer(stack, "anna", "journey")
+    anna.say("help")
+    anna.tap("Open a dispute")
+    assert "Which order" in anna.text()
+    anna.tap("earbuds")
+    assert "receive the item" in anna.text()
+    anna.tap("Yes, it arrived")
+    anna.tap("Damaged")
+    anna.tap("Partial refund")
+    assert "You paid 23.99 USD" in anna.text()
+    anna.say("5")
+    assert "describe the problem" in anna.text()
+    anna.say("The left earbud case is cracked and it rattles")
+    anna.tap("No photos")
+    summary = anna.text()
+    assert "partial refund of 5.00 USD" in summary and "cracked and it rattles" in summary
+    anna.tap("Yes, file it")
+    assert "is open" in anna.text() and "15 days" in anna.text()
+    filed = orders(stack)[EARBUDS]["dispute"]
+    assert filed["status"] == "awaiting_seller"
+    number = filed["number"]
+
+    # change it: the buyer types the change after tapping the button offered with the status
+    anna.say("/check_dispute_status")  # not offered here: the gateway defuses it into plain text
+    anna.say("help")
+    anna.tap("Dispute status")
+    assert number in anna.text()
+    before = stack.bot("orders", "anna", "--json")
+    for message in anna.last:
+        if number in (message.get("text") or ""):
+            anna.last = [message]
+    anna.tap("Change")
+    assert "What should change" in anna.text()
+    anna.say("The charging case does not close any more either")
+    assert "Save this change" in anna.text()
+    anna.tap("Yes, save")
+    assert "Saved" in anna.text()
+    assert stack.bot("orders", "anna", "--json") == before  # status unchanged: still awaiting the seller
+
+    anna.say("help")
+    anna.tap("Dispute status")
+    anna.last = [m for m in anna.last if number in (m.get("text") or "")]
+    anna.tap("Escalate")
+    assert "Dispute Team" in anna.text()
+    anna.tap("Yes, escalate")
+    assert orders(stack)[EARBUDS]["dispute"]["status"] == "escalated"
+
+    anna.say("help")
+    anna.tap("Dispute status")
+    anna.last = [m for m in anna.last if SHOES in (m.get("text") or "")]
+    anna.tap("Cancel dispute")
+    assert "no longer help" in anna.text()
+    anna.tap("No, keep it")
+    assert orders(stack)[SHOES]["dispute"]["status"] == "awaiting_seller"
+    anna.say("help")
+    anna.tap("Dispute status")
+    anna.last = [m for m in anna.last if SHOES in (m.get("text") or "")]
+    anna.tap("Cancel dispute")
+    anna.tap("Yes, cancel it")
+    assert orders(stack)[SHOES]["dispute"]["status"] == "cancelled"
+
+
+def test_a_buyer_cannot_force_another_buyers_order(stack):  # noqa: F811
+    chen = Buyer(stack, "chen", "sneaky")
+    chen.say("help")
+    chen.tap("Open a dispute")
+    chen.say('/inform{"order_number":"%s"}' % BEN_KEYBOARD)
+    chen.say("/affirm")
+    assert orders(stack, "ben")[BEN_KEYBOARD]["dispute"] is None
+    assert BEN_KEYBOARD not in json.dumps(chen.last) or "can't find" in chen.text()
+
+
+@pytest.mark.parametrize("typed,expected", [
+    ("show me my orders", "Your orders"),
+    ("where is my refund??", "Refund of 29.00 USD"),
+    ("how long does a refund take", "7-10 business days"),
+])
+def test_typed_messages_reach_the_right_answer(stack, typed, expected):  # noqa: F811
+    ben = Buyer(stack, "anna", f"typed-{abs(hash(typed))}")
+    ben.say(typed)
+    assert expected in ben.text()
