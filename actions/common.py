@@ -65,8 +65,6 @@ def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
-YES_NO = [button("Yes", "affirm"), button("No", "deny")]
-
 ActionRun = Callable[..., Awaitable[List[Dict[str, Any]]]]
 
 

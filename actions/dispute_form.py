@@ -12,7 +12,7 @@ from bot.conversation import draft as form
 from bot.disputes.evidence import Upload
 from bot.disputes.model import Resolution
 
-from .common import NOT_SIGNED_IN, YES_NO, button, buyer_id, needs_buyer, services
+from .common import NOT_SIGNED_IN, button, buyer_id, needs_buyer, services
 from .replies import RESOLUTION_LABELS, day, money, order_line, problems_text
 
 # Intents the form does not try to read: the form steps aside, a rule answers, and the form resumes.
@@ -190,6 +190,3 @@ class ActionStopForm(Action):
                                       "continue.")
         return reset_draft()
 
-
-__all__ = ["ActionStartDispute", "ValidateDisputeForm", "ActionAskDisputeOrder", "ActionAskRefundAmount",
-           "ActionAskConfirmFiling", "ActionFileDispute", "ActionStopForm", "YES_NO"]

@@ -101,6 +101,15 @@ def cmd_sweep(services: Services, args) -> int:
     return 0
 
 
+def cmd_chat(services: Services, args) -> int:
+    from bot.terminal_chat import chat
+
+    _require_buyer(services, args.buyer_id)
+    settings = services.settings
+    url = args.url or f"http://{settings.gateway_host}:{settings.gateway_port}"
+    return chat(url.rstrip("/"), services.buyer_tokens.issue(args.buyer_id))
+
+
 def cmd_run(services: Services, args) -> int:
     from bot.runner import run_all
 
@@ -131,6 +140,10 @@ def parser() -> argparse.ArgumentParser:
     lc.set_defaults(func=cmd_link_code)
     sub.add_parser("sweep", help="escalate disputes whose seller window has passed").set_defaults(func=cmd_sweep)
     sub.add_parser("run", help="start Rasa, the action server and the gateway").set_defaults(func=cmd_run)
+    c = sub.add_parser("chat", help="chat with the running assistant from this terminal, as a demo buyer")
+    c.add_argument("buyer_id")
+    c.add_argument("--url", help="gateway URL (default: from settings)")
+    c.set_defaults(func=cmd_chat)
     return p
 
 

@@ -122,12 +122,12 @@ def run_all(settings: Settings) -> int:
             return 130
         url = f"http://{settings.gateway_host}:{settings.gateway_port}"
         print(f"\nThe dispute assistant is running.\n"
-              f"  Health:        {url}/healthz\n"
-              f"  Chat (Rasa's REST channel, loopback only):\n"
-              f"    curl -s {settings.rasa_url}/webhooks/rest/webhook -d '{{\"sender\": \"me\", \"message\": \"hi\"}}'\n"
-              f"  Demo buyers:   .venv/bin/python -m bot buyers\n"
-              f"  Buyer token:   .venv/bin/python -m bot token anna\n"
-              f"  Logs:          {log_dir}\n"
+              f"  Chat in another terminal, as the demo buyer Anna:  .venv/bin/python -m bot chat anna\n"
+              f"  Other demo buyers:  .venv/bin/python -m bot buyers\n"
+              f"  Chat API:  POST {url}/webhooks/rest/webhook  (Authorization: Bearer $(.venv/bin/python -m bot "
+              f"token anna))\n"
+              f"  Health:    {url}/healthz\n"
+              f"  Logs:      {log_dir}\n"
               f"Press Ctrl-C to stop all three.", flush=True)
         while not stopping:
             for svc in services:

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.e2e
 EARBUDS, SHOES, BEN_KEYBOARD = "8190334512007781", "8190334512007787", "8190334512007790"
 
 
-def orders(stack, buyer="anna"):
-    return {o["number"]: o for o in json.loads(stack.bot("orders", buyer, "--json"))}
+def orders(running, buyer="anna"):
+    return {o["number"]: o for o in json.loads(running.bot("orders", buyer, "--json"))}
 
 
 def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
@@ -97,3 +97,15 @@ def test_typed_messages_reach_the_right_answer(stack, typed, expected):  # noqa:
     ben = Buyer(stack, "anna", f"typed-{abs(hash(typed))}")
     ben.say(typed)
     assert expected in ben.text()
+
+
+def test_terminal_chat_numbers_the_buttons(stack):  # noqa: F811
+    import subprocess
+    import sys
+
+    from stack import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", "anna", "--url", stack.url], cwd=ROOT,
+                            env=stack.env, input="help\n2\n\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "[2] Open a dispute" in result.stdout and "Which order is it about?" in result.stdout
