@@ -1,0 +1,122 @@
+"""A Rasa NLU component that finds which of the 14 problem codes a message describes.
+
+Span tagging (DIET) finds "arrived smashed" but not "it came in blue, I ordered black", and a span that is
+off by a word maps to no code at all. This component reads the whole message instead: a one-vs-rest
+logistic regression over word and character n-grams (robust to typos), trained on the same examples, whose
+labels are the codes of the message's `problem` annotations. It keeps DIET's `problem` entities that map to a
+valid code, drops the others, and adds the codes it predicts itself, so `problem` values are always codes.
+
+Listed in config.yml after EntitySynonymMapper.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+import joblib
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.disputes.problems import ProblemCode
+
+ENTITY = "problem"
+CODES = [p.value for p in ProblemCode]
+_FILE = "problem_classifier.joblib"
+
+
+def _labels(message: Message) -> List[str]:
+    return sorted({e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY} & set(CODES))
+
+
+def build_pipeline(c: float):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+
+    features = FeatureUnion([
+        ("words", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+        ("chars", TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+    ])
+    return make_pipeline(features, OneVsRestClassifier(LogisticRegression(C=c, class_weight="balanced",
+                                                                          max_iter=2000)))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
+class ProblemClassifier(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"threshold": 0.5, "C": 10.0}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[Dict[str, Any]] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model  # {"pipeline": fitted pipeline, "codes": [codes in column order]}
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> "ProblemClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.preprocessing import MultiLabelBinarizer
+
+        examples = [m for m in training_data.intent_examples if m.get(TEXT)]
+        texts = [m.get(TEXT) for m in examples]
+        labels = [_labels(m) for m in examples]
+        present = sorted({code for codes in labels for code in codes})
+        if present:
+            binarizer = MultiLabelBinarizer(classes=present)
+            targets = binarizer.fit_transform(labels)
+            pipeline = build_pipeline(self._config["C"]).fit(texts, targets)
+            self._model = {"pipeline": pipeline, "codes": present}
+        with self._storage.write_to(self._resource) as directory:
+            joblib.dump(self._model, directory / _FILE)
+        return self._resource
+
+    @classmethod
+    def load(cls, config, model_storage, resource, execution_context: ExecutionContext,
+             **kwargs: Any) -> "ProblemClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = joblib.load(directory / _FILE)
+        except (ValueError, FileNotFoundError):
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
+        if not self._model or not texts:
+            return [[] for _ in texts]
+        probabilities = np.atleast_2d(self._model["pipeline"].predict_proba(texts))
+        threshold = self._config["threshold"]
+        return [[(code, float(p)) for code, p in zip(self._model["codes"], row) if p >= threshold]
+                for row in probabilities]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        texts = [m.get(TEXT) or "" for m in messages]
+        for message, predicted in zip(messages, self.predict_codes(texts)):
+            entities = []
+            found = set()
+            for entity in message.get(ENTITIES) or []:
+                if entity.get("entity") != ENTITY:
+                    entities.append(entity)
+                elif entity.get("value") in CODES and entity["value"] not in found:
+                    found.add(entity["value"])
+                    entities.append(entity)
+            text = message.get(TEXT) or ""
+            for code, confidence in sorted(predicted, key=lambda pair: -pair[1]):
+                if code not in found:
+                    found.add(code)
+                    entities.append({"entity": ENTITY, "value": code, "start": 0, "end": len(text),
+                                     "confidence": confidence, "extractor": self.__class__.__name__})
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
