@@ -1,7 +1,7 @@
 """Following and changing disputes: status, refund, escalate, cancel, modify (with an explicit yes)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
@@ -35,20 +35,24 @@ def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) 
     return None
 
 
+def _disputes_to_show(tracker, buyer: str, first: Callable[[DisputeDetails], bool],
+                      otherwise: Callable[[DisputeDetails], bool]) -> List[DisputeDetails]:
+    """The dispute named in the message, else those matching `first`, else those matching `otherwise`."""
+    disputes = services().disputes
+    numbers = entity_values(tracker, "dispute_number")
+    if numbers:
+        return [disputes.dispute_status(buyer, numbers[0])]
+    every = disputes.list_disputes(buyer)
+    return [d for d in every if first(d)] or [d for d in every if otherwise(d)]
+
+
 class ActionDisputeStatus(Action):
     def name(self) -> Text:
         return "action_dispute_status"
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        disputes = services().disputes
-        numbers = entity_values(tracker, "dispute_number")
-        if numbers:
-            shown = [disputes.dispute_status(buyer, numbers[0])]
-        else:
-            shown = disputes.list_disputes(buyer)
-            open_ones = [d for d in shown if d.dispute.is_open]
-            shown = open_ones or shown
+        shown = _disputes_to_show(tracker, buyer, lambda d: d.dispute.is_open, lambda d: True)
         if not shown:
             dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
                                           "and I'll help you open one.")
@@ -75,13 +79,7 @@ class ActionRefundStatus(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        disputes = services().disputes
-        numbers = entity_values(tracker, "dispute_number")
-        if numbers:
-            shown = [disputes.refund_status(buyer, numbers[0])]
-        else:
-            every = disputes.list_disputes(buyer)
-            shown = [d for d in every if d.refund] or [d for d in every if d.dispute.is_open]
+        shown = _disputes_to_show(tracker, buyer, lambda d: d.refund is not None, lambda d: d.dispute.is_open)
         if not shown:
             dispatcher.utter_message(text="I don't see a refund or an open dispute on your orders. If an item "
                                           "has a problem, I can help you open a dispute to get your money back.")

@@ -15,6 +15,14 @@ def orders(running, buyer="anna"):
     return {o["number"]: o for o in json.loads(running.bot("orders", buyer, "--json"))}
 
 
+def show_dispute(buyer: Buyer, number: str) -> None:
+    """Opens the status of one dispute (found by dispute or order number) so its buttons can be tapped."""
+    buyer.say("help")
+    buyer.tap("Dispute status")
+    buyer.last = [m for m in buyer.last if number in (m.get("text") or "")]
+    assert buyer.last, f"dispute {number} not shown"
+
+
 def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
     anna = Buyer(stack, "anna", "journey")
     anna.say("help")
@@ -40,13 +48,8 @@ def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
 
     # change it: the buyer types the change after tapping the button offered with the status
     anna.say("/check_dispute_status")  # not offered here: the gateway defuses it into plain text
-    anna.say("help")
-    anna.tap("Dispute status")
-    assert number in anna.text()
     before = stack.bot("orders", "anna", "--json")
-    for message in anna.last:
-        if number in (message.get("text") or ""):
-            anna.last = [message]
+    show_dispute(anna, number)
     anna.tap("Change")
     assert "What should change" in anna.text()
     anna.say("The charging case does not close any more either")
@@ -55,24 +58,18 @@ def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
     assert "Saved" in anna.text()
     assert stack.bot("orders", "anna", "--json") == before  # status unchanged: still awaiting the seller
 
-    anna.say("help")
-    anna.tap("Dispute status")
-    anna.last = [m for m in anna.last if number in (m.get("text") or "")]
+    show_dispute(anna, number)
     anna.tap("Escalate")
     assert "Dispute Team" in anna.text()
     anna.tap("Yes, escalate")
     assert orders(stack)[EARBUDS]["dispute"]["status"] == "escalated"
 
-    anna.say("help")
-    anna.tap("Dispute status")
-    anna.last = [m for m in anna.last if SHOES in (m.get("text") or "")]
+    show_dispute(anna, SHOES)
     anna.tap("Cancel dispute")
     assert "no longer help" in anna.text()
     anna.tap("No, keep it")
     assert orders(stack)[SHOES]["dispute"]["status"] == "awaiting_seller"
-    anna.say("help")
-    anna.tap("Dispute status")
-    anna.last = [m for m in anna.last if SHOES in (m.get("text") or "")]
+    show_dispute(anna, SHOES)
     anna.tap("Cancel dispute")
     anna.tap("Yes, cancel it")
     assert orders(stack)[SHOES]["dispute"]["status"] == "cancelled"
