@@ -32,6 +32,9 @@ _ADDING = re.compile(r"\b(also|too|as well|plus|and also|another problem|on top)
 _NO_EVIDENCE = re.compile(r"\b(no|none|skip|don'?t have|dont have|without|later|no photos?|nothing)\b", re.I)
 _DONE = re.compile(r"\b(done|that'?s all|thats it|finished|ok|okay|next)\b", re.I)
 _VALID_PROBLEMS = {p.value for p in ProblemCode}
+# Answers to "did you receive it?" that the intent classifier may file as inform: "yes it arrived", "never came".
+_SAYS_NO = re.compile(r"\b(no|nope|nah|never|not|didn'?t|hasn'?t|haven'?t|nothing)\b", re.I)
+_SAYS_YES = re.compile(r"\b(yes|yeah|yep|yup|ya|arrived|received|got it|came|delivered)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,8 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         combined = current + [p for p in problems if p not in current] if adding else problems
         put(RECEIVED, True)
         put(PROBLEMS, combined)
-    elif asked == RECEIVED and turn.intent in ("affirm", "deny"):
-        received = turn.intent == "affirm"
+    elif asked == RECEIVED and _yes_or_no(turn) is not None:
+        received = _yes_or_no(turn)
         put(RECEIVED, received)
         if not received:
             put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
@@ -131,6 +134,16 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
                                 "partial refund, another item), the amount or the description.")
             put(CONFIRM, None)
     return out
+
+
+def _yes_or_no(turn: Turn) -> Optional[bool]:
+    if turn.intent in ("affirm", "deny"):
+        return turn.intent == "affirm"
+    if _SAYS_NO.search(turn.text):
+        return False
+    if _SAYS_YES.search(turn.text):
+        return True
+    return None
 
 
 def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSummary], out: Outcome, put) -> None:

@@ -55,3 +55,23 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_a_conversation_survives_a_restart(tmp_path):
+    stack = Stack(tmp_path)
+    stack.start()
+    try:
+        anna = Buyer(stack, "anna", "restart")
+        anna.say("help")
+        anna.tap("Open a dispute")
+        anna.tap("earbuds")
+        assert "receive the item" in anna.text()
+    finally:
+        stack.stop()
+    assert (tmp_path / "conversations.db").exists()
+    stack.start()
+    try:
+        anna.say("yes it arrived")
+        assert "What is wrong with it?" in anna.text()
+    finally:
+        stack.stop()

@@ -97,6 +97,12 @@ def test_yes_no_for_received():
     assert no[RECEIVED] is False and no[PROBLEMS] == ["not_received"] and no[RESOLUTION] == "full_refund"
 
 
+@pytest.mark.parametrize("text,received", [("yes it arrived", True), ("got it yesterday", True),
+                                           ("it never came", False), ("no", False), ("didn't get anything", False)])
+def test_received_answers_typed_as_inform(text, received):
+    assert understand(turn("inform", text, requested=RECEIVED), {ORDER: "x"}, ORDERS).slots[RECEIVED] is received
+
+
 def test_correction_replaces_and_also_adds():
     draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["color_mismatch"]}
     corrected = understand(turn(text="actually it is the wrong size, not colour", problem="size_mismatch",
