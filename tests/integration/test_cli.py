@@ -77,3 +77,16 @@ def test_reset_starts_over(var_dir):
 def test_commands_before_set_up_explain_what_to_do(tmp_path):
     result = bot(tmp_path, "buyers", check=False)
     assert result.returncode == 1 and "python -m bot migrate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_processes_starting_together_share_one_secret(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        secrets = list(pool.map(_secret_of, [str(tmp_path)] * 8))
+    assert len(set(secrets)) == 1 and len(secrets[0]) > 40
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
+
+
+def _secret_of(var_dir: str) -> str:
+    return Settings.from_env({"VAR_DIR": var_dir}).signing_secret()
