@@ -23,6 +23,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
+from bot.nlu.text_features import text_features
 
 ENTITY = "problem"
 CODES = [p.value for p in ProblemCode]
@@ -34,17 +35,12 @@ def _labels(message: Message) -> List[str]:
 
 
 def build_pipeline(c: float):
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.pipeline import make_pipeline
 
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-        ("chars", TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
-    ])
-    return make_pipeline(features, OneVsRestClassifier(LogisticRegression(C=c, class_weight="balanced",
-                                                                          max_iter=2000)))
+    return make_pipeline(text_features(), OneVsRestClassifier(
+        LogisticRegression(C=c, class_weight="balanced", max_iter=2000)))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
