@@ -22,7 +22,7 @@ INTERJECTIONS = frozenset({
     "help", "bot_challenge", "check_protection", "list_orders", "check_dispute_status", "check_refund_status",
     "request_human", "stop", "cancel_dispute", "greet", "goodbye", "thank", "out_of_scope",
 })
-DRAFT_SLOTS = form.FORM_SLOTS + ("evidence_files", "draft_id", "awaiting_change")
+DRAFT_SLOTS = form.FORM_SLOTS + ("evidence_files", "draft_id", "summary_declined")
 
 
 def reset_draft() -> List[EventType]:
@@ -88,7 +88,7 @@ class ValidateDisputeForm(FormValidationAction):
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         merged = {**draft, **outcome.slots}
         holding = requested == form.CONFIRM and intent == "deny"
-        events.append(SlotSet("awaiting_change", True if holding else None))
+        events.append(SlotSet("summary_declined", True if holding else None))
         if not merged.get("draft_id"):
             events.append(SlotSet("draft_id", uuid.uuid4().hex))
         events.append(SlotSet("requested_slot", form.next_slot(merged)))
@@ -185,7 +185,7 @@ class ActionAskConfirmFiling(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        if tracker.get_slot("awaiting_change"):
+        if tracker.get_slot("summary_declined"):
             return []  # the buyer said no to the summary and was asked what to change
         summary = services().disputes.order_summary(buyer, tracker.get_slot(form.ORDER))
         order = summary.order
