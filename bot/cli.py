@@ -110,6 +110,13 @@ def cmd_chat(services: Services, args) -> int:
     return chat(url.rstrip("/"), services.buyer_tokens.issue(args.buyer_id))
 
 
+def cmd_process_env(services: Services, args) -> int:
+    """Prints what `rasa run` needs to run on its own (endpoints.yml reads these), as shell exports."""
+    for name, value in services.settings.rasa_process_env().items():
+        print(f"export {name}={value}")
+    return 0
+
+
 def cmd_run(services: Services, args) -> int:
     from bot.runner import run_all
 
@@ -140,6 +147,8 @@ def parser() -> argparse.ArgumentParser:
     lc.set_defaults(func=cmd_link_code)
     sub.add_parser("sweep", help="escalate disputes whose seller window has passed").set_defaults(func=cmd_sweep)
     sub.add_parser("run", help="start Rasa, the action server and the gateway").set_defaults(func=cmd_run)
+    sub.add_parser("process-env", help="shell exports for running Rasa on its own").set_defaults(
+        func=cmd_process_env)
     c = sub.add_parser("chat", help="chat with the running assistant from this terminal, as a demo buyer")
     c.add_argument("buyer_id")
     c.add_argument("--url", help="gateway URL (default: from settings)")

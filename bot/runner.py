@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import httpx
 
-from bot.settings import ACTION_SERVER_TOKEN, PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 STARTUP_TIMEOUT_SECONDS = 180
 
@@ -40,9 +40,7 @@ def _services(settings: Settings) -> List[Service]:
                 [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", rasa_port,
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 f"{settings.rasa_url}/",
-                {**base, "ACTION_SERVER_URL": settings.action_server_url,
-                 "ACTION_SERVER_TOKEN": settings.internal_token(ACTION_SERVER_TOKEN),
-                 "RASA_TRACKER_DB": str(settings.var_dir / "conversations.db")}),
+                {**base, **settings.rasa_process_env()}),
         Service("gateway",
                 [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
                  "--host", settings.gateway_host, "--port", str(settings.gateway_port),

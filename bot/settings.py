@@ -100,3 +100,12 @@ class Settings:
         """A token for one internal hop (gateway -> Rasa, Rasa -> action server), derived from the secret so
         every process of one deployment agrees on it without another setting."""
         return hmac.new(self.signing_secret().encode(), f"internal:{purpose}".encode(), hashlib.sha256).hexdigest()
+
+    def rasa_process_env(self) -> dict:
+        """What endpoints.yml expects in Rasa's environment: where the actions are, their token, the
+        conversation store."""
+        return {
+            "ACTION_SERVER_URL": self.action_server_url,
+            "ACTION_SERVER_TOKEN": self.internal_token(ACTION_SERVER_TOKEN),
+            "RASA_TRACKER_DB": str(self.var_dir / "conversations.db"),
+        }

@@ -90,3 +90,13 @@ def test_processes_starting_together_share_one_secret(tmp_path):
 
 def _secret_of(var_dir: str) -> str:
     return Settings.from_env({"VAR_DIR": var_dir}).signing_secret()
+
+
+def test_process_env_matches_what_the_runner_gives_rasa(var_dir):
+    from bot.settings import ACTION_SERVER_TOKEN
+
+    lines = dict(line.removeprefix("export ").split("=", 1) for line in bot(var_dir, "process-env").stdout.splitlines())
+    settings = Settings.from_env({"VAR_DIR": str(var_dir)})
+    assert lines["ACTION_SERVER_TOKEN"] == settings.internal_token(ACTION_SERVER_TOKEN)
+    assert lines["RASA_TRACKER_DB"] == str(var_dir / "conversations.db")
+    assert lines["ACTION_SERVER_URL"] == "http://127.0.0.1:5055"
