@@ -10,24 +10,21 @@ Listed in config.yml after EntitySynonymMapper.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-import joblib
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
+from bot.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
 ENTITY = "problem"
 CODES = [p.value for p in ProblemCode]
-_FILE = "problem_classifier.joblib"
 
 
 def _labels(message: Message) -> List[str]:
@@ -44,21 +41,14 @@ def build_pipeline(c: float):
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
-class ProblemClassifier(GraphComponent):
+class ProblemClassifier(SklearnComponent):
+    """`self._model` is {"pipeline": fitted pipeline, "codes": codes in column order}."""
+
+    FILE = "problem_classifier.joblib"
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"threshold": 0.5, "C": 10.0}
-
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[Dict[str, Any]] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model  # {"pipeline": fitted pipeline, "codes": [codes in column order]}
-
-    @classmethod
-    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> "ProblemClassifier":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.preprocessing import MultiLabelBinarizer
@@ -68,23 +58,9 @@ class ProblemClassifier(GraphComponent):
         labels = [_labels(m) for m in examples]
         present = sorted({code for codes in labels for code in codes})
         if present:
-            binarizer = MultiLabelBinarizer(classes=present)
-            targets = binarizer.fit_transform(labels)
-            pipeline = build_pipeline(self._config["C"]).fit(texts, targets)
-            self._model = {"pipeline": pipeline, "codes": present}
-        with self._storage.write_to(self._resource) as directory:
-            joblib.dump(self._model, directory / _FILE)
-        return self._resource
-
-    @classmethod
-    def load(cls, config, model_storage, resource, execution_context: ExecutionContext,
-             **kwargs: Any) -> "ProblemClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / _FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
+            targets = MultiLabelBinarizer(classes=present).fit_transform(labels)
+            self._model = {"pipeline": build_pipeline(self._config["C"]).fit(texts, targets), "codes": present}
+        return self._persist()
 
     def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
         if not self._model or not texts:
@@ -114,5 +90,3 @@ class ProblemClassifier(GraphComponent):
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import List, Optional
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
@@ -304,6 +304,3 @@ class AgentRepository(_Repo):
         row = self._conn.execute(select(t.agents).where(t.agents.c.token_hash == token_hash)).first()
         return Agent(row.id, row.name, AgentRole(row.role)) if row else None
 
-
-def count_rows(conn: Connection, table) -> int:
-    return conn.execute(select(func.count()).select_from(table)).scalar_one()
