@@ -6,6 +6,8 @@ from typing import Any, Callable, Dict, List, Optional, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
+from bot.conversation.draft import NO_FILE_CAME
+from bot.disputes.evidence import Upload
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 
@@ -235,3 +237,39 @@ class ActionConfirmPending(Action):
         else:
             dispatcher.utter_message(text="OK, nothing changed.")
         return CLEAR_PENDING + [SlotSet("last_dispute", number)]
+
+
+class ActionAttachEvidence(Action):
+    """Files sent outside the dispute form: attached to the dispute being changed, the one the buyer picks,
+    or their only open dispute. Files wait in `pending_evidence` while the bot asks which dispute."""
+
+    def name(self) -> Text:
+        return "action_attach_evidence"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        metadata = tracker.latest_message.get("metadata") or {}
+        new = [a for a in metadata.get("attachments") or [] if isinstance(a, dict) and a.get("sha256")]
+        files = list(tracker.get_slot("pending_evidence") or []) + new
+        if not files:
+            dispatcher.utter_message(text=NO_FILE_CAME)
+            return []
+        svc = services()
+        pending = tracker.get_slot("pending_action") or ""
+        if tracker.get_slot("awaiting_changes") and pending.startswith("modify:"):
+            details = svc.disputes.dispute_status(buyer, pending.split(":", 1)[1])
+        else:
+            details = _pick(dispatcher, tracker, buyer, "send_evidence")
+        if details is None:
+            if not any(d.dispute.is_open for d in svc.disputes.list_disputes(buyer)):
+                dispatcher.utter_message(text="To use these files, open a dispute ('open a dispute') and send them "
+                                              "when I ask for photos.")
+                return [SlotSet("pending_evidence", None)]
+            return [SlotSet("pending_evidence", files)]
+        number = details.dispute.number
+        uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in files]
+        added = svc.disputes.add_evidence(buyer, number, uploads)
+        names = ", ".join(e.display_name for e in added) or "nothing new (those files were already there)"
+        dispatcher.utter_message(text=f"Attached to dispute {number}: {names}. The seller and, if it is escalated, "
+                                      "the Dispute Team can see them.")
+        return [SlotSet("pending_evidence", None), SlotSet("last_dispute", number)]

@@ -10,6 +10,7 @@ from bot.disputes.accounts import AccountService
 from bot.disputes.clock import Clock, SystemClock
 from bot.disputes.services import DisputeService
 from bot.settings import Settings
+from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.uow import SqlUnitOfWorkFactory
@@ -25,6 +26,7 @@ class Services:
     buyer_tokens: BuyerTokens
     evidence: DiskEvidenceStorage
     uow_factory: SqlUnitOfWorkFactory
+    channel_state: SqlChannelState
 
     def close(self) -> None:
         self.engine.dispose()
@@ -44,4 +46,5 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         buyer_tokens=BuyerTokens(settings.signing_secret(), settings.buyer_token_max_age_seconds),
         evidence=storage,
         uow_factory=uow_factory,
+        channel_state=SqlChannelState(engine, clock),
     )

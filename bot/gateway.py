@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from contextlib import asynccontextmanager
 from typing import Optional
@@ -12,9 +13,10 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.channels import rest
+from bot.channels import rest, telegram
 from bot.channels.payloads import OfferedPayloads
 from bot.composition import Services, build_services
+from bot.push import Notifier
 from bot.rasa_client import RasaClient
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 
@@ -47,9 +49,15 @@ async def _sweep_forever(services: Services) -> None:
             escalated = await anyio.to_thread.run_sync(services.disputes.escalate_overdue)
             if escalated:
                 log.info("escalated %d overdue dispute(s): %s", len(escalated), ", ".join(escalated))
+            await anyio.to_thread.run_sync(services.channel_state.prune)
         except Exception:  # keep sweeping; a failed round is retried next interval
             log.exception("dispute sweep failed")
         await asyncio.sleep(interval)
+
+
+async def _telegram_then_push(channel: "telegram.TelegramChannel", notifier: Notifier) -> None:
+    await channel.start_with_retries()
+    await notifier.run_forever()
 
 
 def create_app(settings: Optional[Settings] = None, services: Optional[Services] = None) -> FastAPI:
@@ -62,20 +70,31 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
         app.state.offered_payloads = OfferedPayloads()
-        sweeper = None
+        tasks = []
         if settings.sweep_interval_seconds > 0:
-            sweeper = asyncio.create_task(_sweep_forever(app.state.services))
+            tasks.append(asyncio.create_task(_sweep_forever(app.state.services)))
+        app.state.telegram = None
+        if settings.telegram_token:
+            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.rasa,
+                                                          app.state.offered_payloads)
+            notifier = Notifier(telegram.CHANNEL, app.state.services.channel_state, app.state.telegram.push,
+                                settings.push_interval_seconds)
+            tasks.append(asyncio.create_task(_telegram_then_push(app.state.telegram, notifier)))
         try:
             yield
         finally:
-            if sweeper:
-                sweeper.cancel()
+            for task in tasks:
+                task.cancel()
+            if app.state.telegram is not None:
+                with contextlib.suppress(Exception):
+                    await app.state.telegram.stop()
             await app.state.http.aclose()
             if owned:
                 app.state.services.close()
 
     app = FastAPI(title="Dispute assistant gateway", lifespan=lifespan)
     app.include_router(rest.router)
+    app.include_router(telegram.router)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
@@ -86,7 +105,12 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         database = await anyio.to_thread.run_sync(_probe_database, app.state.services)
         checks = {"rasa": rasa, "action_server": actions, "database": database}
         healthy = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
+        body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+        if app.state.telegram is not None:
+            # Reported, not required: the web channels keep working while Telegram is unreachable.
+            tg = app.state.telegram
+            body["telegram"] = ("webhook" if tg.webhook_mode else "polling") if tg.running else "starting"
+        return JSONResponse(body,
                             status_code=200 if healthy else 503)
 
     return app

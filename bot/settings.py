@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Purposes of the internal tokens (see Settings.internal_token).
 RASA_CHANNEL_TOKEN = "rasa-channel"
 ACTION_SERVER_TOKEN = "action-server"
+TELEGRAM_WEBHOOK_SECRET = "telegram-webhook"
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -26,6 +27,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"Setting {name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"Setting {name} must be a number, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class Settings:
     buyer_token_max_age_seconds: int = 30 * 24 * 3600
     rules: Rules = field(default_factory=Rules)
     secret_from_env: Optional[str] = field(default=None, repr=False)
+    # Telegram: only the token is needed (long polling); a webhook URL switches to webhook mode.
+    telegram_token: Optional[str] = field(default=None, repr=False)
+    telegram_webhook_url: Optional[str] = None
+    telegram_base_url: str = "https://api.telegram.org"
+    push_interval_seconds: float = 2.0
 
     @property
     def evidence_dir(self) -> Path:
@@ -73,6 +89,10 @@ class Settings:
             buyer_token_max_age_seconds=_int(env, "BUYER_TOKEN_TTL_SECONDS", cls.buyer_token_max_age_seconds),
             rules=rules,
             secret_from_env=env.get("BOT_SECRET") or None,
+            telegram_token=(env.get("TELEGRAM_TOKEN") or "").strip() or None,
+            telegram_webhook_url=(env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None,
+            telegram_base_url=(env.get("TELEGRAM_BASE_URL") or cls.telegram_base_url).rstrip("/"),
+            push_interval_seconds=_float(env, "PUSH_INTERVAL_SECONDS", cls.push_interval_seconds),
         )
 
     def signing_secret(self) -> str:

@@ -5,9 +5,17 @@ and slots. The gateway remembers what each conversation was offered and defuses 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 from collections import OrderedDict
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
+
+
+def payload_key(payload: str) -> str:
+    """A short, stable key for a payload (16 characters), for channels with small button data (Telegram: 64
+    bytes)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(payload.encode()).digest()[:12]).decode()
 
 
 class OfferedPayloads:
@@ -33,6 +41,12 @@ class OfferedPayloads:
             self._offers[conversation_id] = offers
             while len(self._offers) > self._max:
                 self._offers.popitem(last=False)
+
+    def payload_for_key(self, conversation_id: str, key: str) -> Optional[str]:
+        """The offered payload whose payload_key is `key`, or None (never offered, or forgotten)."""
+        with self._lock:
+            offers = list(self._offers.get(conversation_id, ()))
+        return next((p for p in reversed(offers) if payload_key(p) == key), None)
 
     def admit(self, conversation_id: str, text: str) -> str:
         """The text to send to Rasa: an offered payload as it is, anything else never starting with '/'."""

@@ -37,6 +37,11 @@ _SAYS_NO = re.compile(r"\b(no|nope|nah|never|not|didn'?t|hasn'?t|haven'?t|nothin
 _SAYS_YES = re.compile(r"\b(yes|yeah|yep|yup|ya|arrived|received|got it|came|delivered)\b", re.I)
 
 
+SEND_EVIDENCE = "send_evidence"  # the intent a channel sends with stored files in the metadata
+NO_FILE_CAME = ("I didn't get a file. Use the paperclip (Telegram) or the attach button (web chat) to send photos, "
+                "videos or PDFs.")
+
+
 @dataclass(frozen=True)
 class Turn:
     intent: str
@@ -86,6 +91,14 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             out.slots[CONFIRM] = None  # anything changed after the summary needs a fresh confirmation
             merged[CONFIRM] = None
 
+    if turn.intent == SEND_EVIDENCE:
+        # Files (or "here are the photos"): nothing else in the draft changes.
+        if turn.attachments:
+            _attach(turn, draft, out, put)
+        else:
+            out.messages.append(NO_FILE_CAME)
+        return out
+
     _understand_order(turn, asked, orders, out, put)
 
     problems = [p for p in turn.values("problem") if p in _VALID_PROBLEMS]
@@ -117,9 +130,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         put(DESCRIPTION, "")
 
     if turn.attachments:
-        names = ", ".join(a.get("name") or "file" for a in turn.attachments)
-        out.messages.append(f"Attached: {names}. Send more, or say done.")
-        put("evidence_files", list(draft.get("evidence_files") or []) + list(turn.attachments))
+        _attach(turn, draft, out, put)
     elif asked == EVIDENCE:
         if turn.intent == "deny" or _NO_EVIDENCE.search(turn.text) or _DONE.search(turn.text):
             put(EVIDENCE, True)
@@ -134,6 +145,12 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
                                 "partial refund, another item), the amount or the description.")
             put(CONFIRM, None)
     return out
+
+
+def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
+    names = ", ".join(a.get("name") or "file" for a in turn.attachments)
+    out.messages.append(f"Attached: {names}. Send more, or say done.")
+    put("evidence_files", list(draft.get("evidence_files") or []) + list(turn.attachments))
 
 
 def _yes_or_no(turn: Turn) -> Optional[bool]:

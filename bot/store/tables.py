@@ -186,3 +186,35 @@ agents = Table(
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
 )
+
+# Channel state kept by the gateway (not part of the dispute domain).
+
+channel_updates = Table(
+    "channel_updates",
+    metadata,
+    # A channel's own update ids (Telegram's update_id): a row means "already handled", across restarts.
+    Column("channel", String(32), primary_key=True),
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("received_at", UTCDateTime, nullable=False, index=True),
+)
+
+push_cursors = Table(
+    "push_cursors",
+    metadata,
+    # The last dispute event each channel's notifier has looked at.
+    Column("channel", String(32), primary_key=True),
+    Column("last_event_id", Integer, nullable=False),
+)
+
+push_deliveries = Table(
+    "push_deliveries",
+    metadata,
+    # One row per event and recipient: several gateways never send the same news twice.
+    Column("event_id", Integer, ForeignKey("dispute_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("channel", String(32), primary_key=True),
+    Column("external_id", String(128), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_push_deliveries_status", "status", "channel"),
+)

@@ -1,0 +1,464 @@
+"""Telegram channel (python-telegram-bot, async Application), run inside the gateway.
+
+- Long polling with only TELEGRAM_TOKEN set; webhook mode when TELEGRAM_WEBHOOK_URL is set, Telegram's secret
+  token checked on every update (POST /webhooks/telegram). TELEGRAM_BASE_URL points at another Bot API server.
+- Each update is handled once (update ids are claimed in the database, so repeats after a restart are
+  dropped too) and the updates of one chat run in order; different chats run concurrently.
+- The buyer comes from the linked Telegram account (channel identity), never from what they type.
+- Buttons become inline keyboards whose callback_data is a short key of an offered payload (64-byte limit).
+- Photos, videos and documents are downloaded, checked from their bytes and stored; Rasa then gets
+  `/send_evidence` with the stored files in the message metadata.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.channels.payloads import OfferedPayloads, payload_key
+from bot.composition import Services
+from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
+from bot.disputes.evidence import Upload, check_upload
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.settings import TELEGRAM_WEBHOOK_SECRET
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+WEBHOOK_PATH = "/webhooks/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_MESSAGE_CHARS = 4096  # Telegram's limit per message, after entity parsing
+MAX_INPUT_CHARS = 4000  # what the bot reads of one message (as on the REST channel)
+CALLBACK_PREFIX = "p:"
+EVIDENCE_INTENT = "/send_evidence"
+
+COMMANDS = [
+    ("start", "Start, or link your marketplace account"),
+    ("help", "What I can do"),
+    ("orders", "Your orders and Buyer Protection days left"),
+    ("status", "Your disputes and what happens next"),
+    ("agent", "Talk to a person from our help desk"),
+    ("cancel", "Leave what we are doing (never cancels a dispute)"),
+]
+# Commands are the bot's own shortcuts, so they may go to Rasa as intents.
+COMMAND_INTENTS = {"help": "/help", "orders": "/list_orders", "status": "/check_dispute_status",
+                   "agent": "/request_human", "cancel": "/stop"}
+
+NOT_LINKED = ("To see your orders and disputes here, link your marketplace account: open My Account > "
+              "Telegram on the marketplace to get a link code, then send /start CODE here. Until then I can "
+              "answer general questions.")
+APOLOGY = ("Sorry, something went wrong on my side. Please send your message again in a minute, or send "
+           "/agent to reach a person.")
+UNAVAILABLE = "The assistant is not available right now. Nothing was lost; please try again in a moment."
+ONLY_PRIVATE = "I can only help in a private chat, so your orders stay private. Open a chat with me directly."
+UNSUPPORTED = ("I can read text, photos, videos and documents (PDF). Please type your question, or send "
+               "/help to see what I can do.")
+EDITED = "I can't change what I already read. Please send the correction as a new message."
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_CHARS, measure: Callable[[str], int] = len) -> list[str]:
+    """Splits a reply into messages of at most `limit` (as measured), preferring paragraph, line, then word
+    boundaries."""
+    text = text.strip()
+    if measure(text) <= limit:
+        return [text] if text else []
+    # The longest prefix that fits, then back to the best boundary inside it.
+    low, high = 1, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if measure(text[:mid]) <= limit:
+            low = mid
+        else:
+            high = mid - 1
+    cut = low
+    for boundary in ("\n\n", "\n", " "):
+        at = text.rfind(boundary, 0, low)
+        if at > low // 2:
+            cut = at
+            break
+    return [text[:cut].rstrip()] + split_text(text[cut:], limit, measure)
+
+
+def _escaped_len(text: str) -> int:
+    return len(html.escape(text, quote=False))
+
+
+def conversation_id(user_id: int, buyer: str | None) -> str:
+    # The buyer is part of the id: linking (or re-linking) starts a conversation that holds no other
+    # account's slots.
+    return f"{CHANNEL}:{user_id}:{buyer or 'guest'}"
+
+
+class ChatOrderProcessor(BaseUpdateProcessor):
+    """Runs updates of different chats concurrently and those of one chat one after another, in arrival
+    order; drops update ids already handled (`claim` returns False for a repeat)."""
+
+    def __init__(self, max_concurrent_updates: int, claim: Callable[[int], Awaitable[bool]]) -> None:
+        super().__init__(max_concurrent_updates)
+        self._claim = claim
+        self._locks: dict[Any, list[Any]] = {}  # chat key -> [lock, users]
+
+    @staticmethod
+    def _chat_key(update: object) -> Any:
+        if isinstance(update, Update):
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+            if update.effective_user is not None:
+                return ("user", update.effective_user.id)
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self._chat_key(update)
+        entry = self._locks.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            # Taken before any await, so updates of one chat queue up in the order they arrived.
+            async with entry[0]:
+                if isinstance(update, Update) and not await self._claim(update.update_id):
+                    log.info("telegram update %s was handled before; ignored", update.update_id)
+                    coroutine.close()
+                    return
+                await coroutine
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+class TelegramChannel:
+    def __init__(self, services: Services, rasa: RasaClient, offered: OfferedPayloads) -> None:
+        self._services = services
+        self._settings = services.settings
+        self._rasa = rasa
+        self._offered = offered
+        self._app: Application | None = None
+        self._started = False
+        self.webhook_secret = self._settings.internal_token(TELEGRAM_WEBHOOK_SECRET)[:64]
+
+    @property
+    def webhook_mode(self) -> bool:
+        return bool(self._settings.telegram_webhook_url)
+
+    @property
+    def application(self) -> Application:
+        if self._app is None:
+            self._app = self._build()
+        return self._app
+
+    def _build(self) -> Application:
+        base = self._settings.telegram_base_url
+        builder = (Application.builder()
+                   .token(self._settings.telegram_token)
+                   .base_url(f"{base}/bot")
+                   .base_file_url(f"{base}/file/bot")
+                   .rate_limiter(AIORateLimiter(max_retries=3))
+                   .concurrent_updates(ChatOrderProcessor(64, self._claim_update)))
+        if self.webhook_mode:
+            builder = builder.updater(None)
+        app = builder.build()
+        private = filters.ChatType.PRIVATE
+        new = filters.UpdateType.MESSAGE
+        app.add_handler(CommandHandler("start", self._on_start, filters=private & new))
+        app.add_handler(CommandHandler(list(COMMAND_INTENTS), self._on_command, filters=private & new))
+        app.add_handler(MessageHandler(private & new & filters.COMMAND, self._on_unknown_command))
+        app.add_handler(MessageHandler(private & new & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(private & new & (filters.PHOTO | filters.VIDEO | filters.Document.ALL),
+                                       self._on_file))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, self._on_edited))
+        app.add_handler(MessageHandler(private & new, self._on_unsupported))
+        app.add_handler(MessageHandler(~private & new & filters.COMMAND, self._on_group))
+        app.add_error_handler(self._on_error)
+        return app
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await app.start()
+        if self.webhook_mode:
+            await app.bot.set_webhook(self._settings.telegram_webhook_url, secret_token=self.webhook_secret,
+                                      allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram: webhook mode (%s)", self._settings.telegram_webhook_url)
+        else:
+            await app.bot.delete_webhook()
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=20,
+                                            error_callback=self._on_polling_error)
+            log.info("telegram: long polling")
+        self._started = True
+
+    async def start_with_retries(self) -> None:
+        """Keeps trying (Telegram unreachable, bad token) without stopping the rest of the gateway."""
+        delay = 2.0
+        while True:
+            try:
+                await self.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.error("telegram did not start (%s: %s); retrying in %.0f s", type(exc).__name__, exc, delay)
+                with contextlib.suppress(Exception):
+                    await self.application.shutdown()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def stop(self) -> None:
+        if not self._started:
+            return
+        app = self.application
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        self._started = False
+
+    @property
+    def running(self) -> bool:
+        return self._started
+
+    @staticmethod
+    def _on_polling_error(exc: TelegramError) -> None:
+        log.warning("telegram polling error: %s", exc)
+
+    async def _claim_update(self, update_id: int) -> bool:
+        return await anyio.to_thread.run_sync(self._services.channel_state.claim_update, CHANNEL, update_id)
+
+    async def feed_webhook(self, data: dict[str, Any]) -> None:
+        update = Update.de_json(data, self.application.bot)
+        await self.application.update_queue.put(update)
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    async def send_text(self, chat_id: int | str, text: str, buttons: Sequence[dict[str, str]] = ()) -> None:
+        chunks = split_text(text, MAX_MESSAGE_CHARS, _escaped_len)
+        markup = None
+        if buttons:
+            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=b["data"])]
+                                           for b in buttons])
+        bot = self.application.bot
+        for i, chunk in enumerate(chunks):
+            await bot.send_message(int(chat_id), html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
+                                   reply_markup=markup if i == len(chunks) - 1 else None)
+        if markup is not None and not chunks:
+            await bot.send_message(int(chat_id), "Choose:", reply_markup=markup)
+
+    async def push(self, external_id: str, text: str) -> None:
+        """Sender for bot.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
+        await self.send_text(external_id, text)
+
+    async def _render(self, chat_id: int, conversation: str, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            buttons = [{"title": str(b.get("title") or "?"),
+                        "data": CALLBACK_PREFIX + payload_key(str(b.get("payload") or ""))}
+                       for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
+            text = message.get("text") or ""
+            image = message.get("image")
+            if image:
+                try:
+                    await self.application.bot.send_photo(chat_id, photo=image)
+                except TelegramError as exc:
+                    log.warning("telegram: could not send image %s: %s", image, exc)
+                    text = f"{text}\n{image}".strip()
+            if text or buttons:
+                await self.send_text(chat_id, text, buttons)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int):
+        """Shows 'typing...' while the bot works (Telegram clears it after about 5 seconds)."""
+        async def keep_typing() -> None:
+            while True:
+                with contextlib.suppress(TelegramError):
+                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(4.5)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def _buyer(self, user_id: int) -> str | None:
+        return await anyio.to_thread.run_sync(self._services.accounts.buyer_for_channel_user, CHANNEL, str(user_id))
+
+    async def _converse(self, chat_id: int, user_id: int, text: str, buyer: str | None,
+                        attachments: Sequence[dict[str, str]] = ()) -> None:
+        conversation = conversation_id(user_id, buyer)
+        metadata: dict[str, Any] = {"channel": CHANNEL}
+        if buyer:
+            metadata["buyer_id"] = buyer
+        if attachments:
+            metadata["attachments"] = list(attachments)
+        try:
+            async with self._typing(chat_id):
+                messages = await self._rasa.send(conversation, text, metadata)
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for %s: %s", conversation, exc)
+            await self.send_text(chat_id, UNAVAILABLE)
+            return
+        self._offered.remember(conversation, messages)
+        await self._render(chat_id, conversation, messages)
+
+    # ---- handlers ------------------------------------------------------------------------------
+
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        code = (context.args or [None])[0]
+        if code:
+            try:
+                buyer = await anyio.to_thread.run_sync(self._services.accounts.redeem_link_code, code, CHANNEL,
+                                                       str(user.id))
+            except LinkCodeInvalid:
+                await self.send_text(chat.id, "That link code is not valid or has expired. Get a new one from "
+                                              "My Account > Telegram on the marketplace, then send /start CODE.")
+                return
+            log.info("telegram user linked to a buyer account (update %s)", update.update_id)
+            await self.send_text(chat.id, "Your Telegram account is now linked to your marketplace account.")
+            await self._converse(chat.id, user.id, "/greet", buyer)
+            return
+        buyer = await self._buyer(user.id)
+        if buyer is None:
+            await self.send_text(chat.id, "Hi! I help with orders, disputes and refunds. " + NOT_LINKED)
+            return
+        await self._converse(chat.id, user.id, "/greet", buyer)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+        user = update.effective_user
+        await self._converse(update.effective_chat.id, user.id, COMMAND_INTENTS[command], await self._buyer(user.id))
+
+    async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.send_text(update.effective_chat.id, "I don't know that command. Send /help to see what I can do.")
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        text = update.effective_message.text or ""
+        if len(text) > MAX_INPUT_CHARS:
+            await self.send_text(chat.id, f"That's a long message: I read the first {MAX_INPUT_CHARS} characters.")
+            text = text[:MAX_INPUT_CHARS]
+        buyer = await self._buyer(user.id)
+        # Typed text never reaches Rasa as an intent: only payloads of buttons come through as such.
+        await self._converse(chat.id, user.id, self._offered.admit(conversation_id(user.id, buyer), text), buyer)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        user = update.effective_user
+        buyer = await self._buyer(user.id)
+        conversation = conversation_id(user.id, buyer)
+        data = query.data or ""
+        payload = self._offered.payload_for_key(conversation, data[len(CALLBACK_PREFIX):]) \
+            if data.startswith(CALLBACK_PREFIX) else None
+        if payload is None:
+            await query.answer("This button has expired. Please type your answer instead.")
+            return
+        await query.answer()
+        if query.message is not None:
+            # The choice is made: the keyboard goes, so a second tap cannot repeat it.
+            with contextlib.suppress(TelegramError):
+                await query.edit_message_reply_markup(reply_markup=None)
+        chat_id = query.message.chat.id if query.message is not None else user.id
+        await self._converse(chat_id, user.id, payload, buyer)
+
+    async def _on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        buyer = await self._buyer(user.id)
+        if buyer is None:
+            await self.send_text(chat.id, "I can only attach files to your disputes once your account is linked. "
+                                 + NOT_LINKED)
+            return
+        if message.photo:
+            item, name = message.photo[-1], f"photo-{message.message_id}.jpg"
+        elif message.video:
+            item, name = message.video, message.video.file_name or f"video-{message.message_id}.mp4"
+        else:
+            item, name = message.document, message.document.file_name or f"file-{message.message_id}"
+        rules = self._settings.rules
+        try:
+            if item.file_size and item.file_size > rules.max_evidence_file_bytes:
+                # Refused before downloading; check_upload words the reason.
+                raise EvidenceRejected(f"{name} is larger than {rules.max_evidence_file_bytes // (1024 * 1024)} MB, "
+                                       "the limit per file.")
+            async with self._typing(chat.id):
+                data = await (await item.get_file()).download_as_bytearray()
+            checked = check_upload(Upload(bytes(data), name), rules)
+        except EvidenceRejected as exc:
+            await self.send_text(chat.id, f"I couldn't attach that: {exc}")
+            return
+        sha256 = await anyio.to_thread.run_sync(self._services.evidence.put, checked.data)
+        await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer,
+                             attachments=[{"sha256": sha256, "name": checked.display_name}])
+
+    async def _on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.send_text(update.effective_chat.id, EDITED)
+
+    async def _on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.send_text(update.effective_chat.id, UNSUPPORTED)
+
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.send_text(update.effective_chat.id, ONLY_PRIVATE)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = getattr(update, "update_id", None)
+        log.error("telegram update %s failed", update_id, exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == "private":
+            with contextlib.suppress(Exception):
+                await self.send_text(chat.id, APOLOGY)
+
+
+router = APIRouter()
+
+
+@router.post(WEBHOOK_PATH)
+async def telegram_webhook(request: Request) -> JSONResponse:
+    channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
+    if channel is None or not channel.webhook_mode:
+        return JSONResponse({"error": "Telegram webhook mode is not enabled."}, status_code=404)
+    given = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(given.encode(), channel.webhook_secret.encode()):
+        log.warning("telegram webhook call with a wrong or missing secret token refused")
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    try:
+        data = await request.json()
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            raise ValueError("not an update")
+    except ValueError:
+        return JSONResponse({"error": "Send a Telegram Update object as JSON."}, status_code=400)
+    if not channel.running:
+        # Telegram retries later; nothing is lost.
+        return JSONResponse({"error": "starting"}, status_code=503)
+    try:
+        await channel.feed_webhook(data)
+    except Exception:  # an update the library cannot read: acknowledged, so Telegram does not resend it forever
+        log.exception("telegram update %s could not be read; ignored", data.get("update_id"))
+    return JSONResponse({"ok": True})
