@@ -32,9 +32,11 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import OfferedPayloads, payload_key
 from bot.composition import Services
@@ -111,6 +113,27 @@ def conversation_id(user_id: int, buyer: str | None) -> str:
     return f"{CHANNEL}:{user_id}:{buyer or 'guest'}"
 
 
+class TolerantBot(ExtBot):
+    """An update the library cannot read (a newer Bot API field, a malformed object) would make every
+    getUpdates call fail on the same batch, forever. Such an update is reduced to its id here: the poller moves
+    past it and the other updates of the batch are handled."""
+
+    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
+        result = await super()._do_post(endpoint, data, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            result = [self._readable(item) for item in result]
+        return result
+
+    def _readable(self, item: Any) -> Any:
+        try:
+            Update.de_json(dict(item), self)
+            return item
+        except Exception:  # anything the library raises on a bad object
+            update_id = item.get("update_id") if isinstance(item, dict) else None
+            log.warning("telegram update %s could not be read; skipped", update_id, exc_info=True)
+            return {"update_id": update_id} if isinstance(update_id, int) else item
+
+
 class ChatOrderProcessor(BaseUpdateProcessor):
     """Runs updates of different chats concurrently and those of one chat one after another, in arrival
     order; drops update ids already handled (`claim` returns False for a repeat)."""
@@ -175,12 +198,10 @@ class TelegramChannel:
 
     def _build(self) -> Application:
         base = self._settings.telegram_base_url
-        builder = (Application.builder()
-                   .token(self._settings.telegram_token)
-                   .base_url(f"{base}/bot")
-                   .base_file_url(f"{base}/file/bot")
-                   .rate_limiter(AIORateLimiter(max_retries=3))
-                   .concurrent_updates(ChatOrderProcessor(64, self._claim_update)))
+        bot = TolerantBot(self._settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+                          request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
+                          rate_limiter=AIORateLimiter(max_retries=3))
+        builder = Application.builder().bot(bot).concurrent_updates(ChatOrderProcessor(64, self._claim_update))
         if self.webhook_mode:
             builder = builder.updater(None)
         app = builder.build()

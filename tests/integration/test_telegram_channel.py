@@ -1,0 +1,356 @@
+"""The Telegram channel in the gateway: the real python-telegram-bot against a fake Bot API server on loopback
+(tests/fake_telegram.py), with a stand-in Rasa. The whole stack (real Rasa and actions) is in tests/e2e."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.channels.telegram import (
+    APOLOGY,
+    COMMANDS,
+    EDITED,
+    MAX_INPUT_CHARS,
+    ONLY_PRIVATE,
+    SECRET_HEADER,
+    UNAVAILABLE,
+    UNSUPPORTED,
+    WEBHOOK_PATH,
+    split_text,
+)
+from bot.composition import build_services
+from bot.disputes.clock import SystemClock
+from bot.gateway import create_app
+from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.store import migrate
+from bot.store.seed import seed
+from fake_telegram import (
+    FakeTelegram,
+    free_port,
+    button_update,
+    buttons_of,
+    document_update,
+    edited_update,
+    photo_update,
+    sticker_update,
+    text_update,
+)
+from samples import image_bytes
+
+TOKEN = "123456:TEST-token"
+USER = 5550001
+
+
+class StandInRasa(BaseHTTPRequestHandler):
+    """Echoes; 'menu' offers buttons, 'long' answers 9000 characters, 'html' answers markup characters,
+    'crash' answers something the channel cannot render."""
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
+            self.send_response(401)
+            self.end_headers()
+            return
+        self.server.received.append(body)
+        message = body["message"]
+        reply = [{"recipient_id": body["sender"], "text": f"you said {message}"}]
+        if message == "menu":
+            reply[0]["buttons"] = [{"title": "Open", "payload": "/open_dispute"},
+                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781",'
+                                                                 '"item":"TWS wireless earbuds, Bluetooth 5.3"}'}]
+        elif message == "long":
+            reply[0]["text"] = "\n".join(f"line {i} " + "x" * 80 for i in range(100))
+        elif message == "html":
+            reply[0]["text"] = "a <b>bold</b> & c"
+        elif message == "crash":
+            reply = ["not a message"]
+        elif message == "slow":
+            time.sleep(0.5)
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def _settings(tmp_path, rasa_port: int, telegram: FakeTelegram, **extra: str) -> Settings:
+    return Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
+                              "RASA_URL": f"http://127.0.0.1:{rasa_port}", "TELEGRAM_TOKEN": TOKEN,
+                              "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.2", **extra})
+
+
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram().start(free_port())
+    yield fake
+    fake.stop()
+
+
+def _gateway(tmp_path, telegram, **extra):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
+    server.received = []
+    settings = _settings(tmp_path, server.server_address[1], telegram, **extra)
+    server.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    seed(services.engine, SystemClock(), settings.rules, services.evidence)
+    return server, services
+
+
+@pytest.fixture
+def polling(tmp_path, telegram):
+    rasa, services = _gateway(tmp_path, telegram)
+    with TestClient(create_app(services=services)) as client:
+        client.rasa, client.services, client.telegram = rasa, services, telegram
+        telegram.wait_for(lambda: client.get("/healthz").json().get("telegram") == "polling", 20, "polling to start")
+        yield client
+    rasa.shutdown()
+    rasa.server_close()
+    services.close()
+
+
+@pytest.fixture
+def webhook(tmp_path, telegram):
+    rasa, services = _gateway(tmp_path, telegram, TELEGRAM_WEBHOOK_URL="https://bot.example.com/webhooks/telegram")
+    with TestClient(create_app(services=services)) as client:
+        client.rasa, client.services, client.telegram = rasa, services, telegram
+        telegram.wait_for(lambda: client.get("/healthz").json().get("telegram") == "webhook", 20, "webhook mode")
+        yield client
+    rasa.shutdown()
+    rasa.server_close()
+    services.close()
+
+
+def _linked(client, buyer="anna", user_id=USER) -> None:
+    code = client.services.accounts.issue_link_code(buyer)
+    client.telegram.push_update(text_update(client.telegram, user_id, f"/start {code}"))
+    client.telegram.wait_for_text(user_id, "now linked")
+
+
+def _received(client, count: int, timeout: float = 20.0):
+    return client.telegram.wait_for(lambda: client.rasa.received if len(client.rasa.received) >= count else None,
+                                    timeout, f"{count} message(s) at Rasa")
+
+
+# ---- linking, commands, text ------------------------------------------------------------------------
+
+def test_start_with_a_link_code_links_the_account_and_registers_commands(polling):
+    commands = polling.telegram.sent(method="setMyCommands")
+    assert [c["command"] for c in commands[0]["commands"]] == [name for name, _ in COMMANDS]
+    _linked(polling)
+    assert polling.services.accounts.buyer_for_channel_user("telegram", str(USER)) == "anna"
+    greeting = _received(polling, 1)[0]
+    assert greeting["message"] == "/greet"
+    assert greeting["metadata"]["buyer_id"] == "anna"
+    assert greeting["sender"] == f"telegram:{USER}:anna"
+
+
+def test_a_wrong_link_code_links_nothing(polling):
+    polling.telegram.push_update(text_update(polling.telegram, USER, "/start WRONG123"))
+    polling.telegram.wait_for_text(USER, "not valid")
+    assert polling.services.accounts.buyer_for_channel_user("telegram", str(USER)) is None
+    assert polling.rasa.received == []
+
+
+def test_unlinked_users_get_general_answers_without_a_buyer(polling):
+    polling.telegram.push_update(text_update(polling.telegram, USER, "what is buyer protection"))
+    sent = _received(polling, 1)[0]
+    assert "buyer_id" not in sent["metadata"]
+    assert sent["sender"] == f"telegram:{USER}:guest"
+    polling.telegram.push_update(text_update(polling.telegram, USER, "/start"))
+    polling.telegram.wait_for_text(USER, "link your marketplace account")
+
+
+def test_commands_map_to_intents_and_typed_intents_do_not_pass(polling):
+    _linked(polling)
+    polling.telegram.push_update(text_update(polling.telegram, USER, "/orders"))
+    polling.telegram.push_update(text_update(polling.telegram, USER, '/inform{"order_number":"8190334512007790"}'))
+    polling.telegram.push_update(text_update(polling.telegram, USER, "/cancel"))
+    received = _received(polling, 3)
+    assert [r["message"] for r in received[1:]] == ["/list_orders", "/stop"]
+    polling.telegram.wait_for_text(USER, "don't know that command")
+
+
+# ---- buttons ------------------------------------------------------------------------------------------
+
+def test_buttons_become_inline_keyboards_and_a_tap_sends_the_offered_payload(polling):
+    _linked(polling)
+    polling.telegram.push_update(text_update(polling.telegram, USER, "menu"))
+    polling.telegram.wait_for_text(USER, "you said menu")
+    message = [p for p in polling.telegram.sent(USER) if p.get("reply_markup")][-1]
+    buttons = buttons_of(message)
+    assert [b["text"] for b in buttons] == ["Open", "Order"]
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    polling.telegram.push_update(button_update(polling.telegram, USER, buttons[1]["callback_data"]))
+    received = _received(polling, 3)
+    assert received[2]["message"].startswith('/inform{"order_number":"8190334512007781"')
+    assert polling.telegram.sent(method="answerCallbackQuery")
+    assert polling.telegram.sent(method="editMessageReplyMarkup")
+
+
+def test_a_button_never_offered_is_refused(polling):
+    _linked(polling)
+    polling.telegram.push_update(button_update(polling.telegram, USER, "p:forgedforgedforg"))
+    answer = polling.telegram.wait_for(lambda: polling.telegram.sent(method="answerCallbackQuery"), 20)
+    assert "expired" in answer[0]["text"]
+    time.sleep(0.3)
+    assert [r["message"] for r in polling.rasa.received] == ["/greet"]
+
+
+# ---- reliability ----------------------------------------------------------------------------------------
+
+def test_a_repeated_update_is_handled_once(polling):
+    update = text_update(polling.telegram, USER, "hello once")
+    polling.telegram.push_update(update)
+    _received(polling, 1)
+    polling.telegram.push_update(json.loads(json.dumps(update)))  # Telegram re-delivers the same update_id
+    polling.telegram.push_update(text_update(polling.telegram, USER, "after"))
+    _received(polling, 2)
+    time.sleep(0.3)
+    assert [r["message"] for r in polling.rasa.received] == ["hello once", "after"]
+
+
+def test_updates_of_one_chat_are_handled_in_order(polling):
+    for text in ["slow", "one", "two", "three"]:
+        polling.telegram.push_update(text_update(polling.telegram, USER, text))
+    received = _received(polling, 4)
+    assert [r["message"] for r in received] == ["slow", "one", "two", "three"]
+
+
+def test_flood_control_429_is_retried(polling):
+    polling.telegram.fail_with_429["sendMessage"] = 1
+    polling.telegram.push_update(text_update(polling.telegram, USER, "hi there"))
+    polling.telegram.wait_for_text(USER, "you said hi there", timeout=30)
+
+
+def test_long_replies_are_split_and_text_is_escaped(polling):
+    polling.telegram.push_update(text_update(polling.telegram, USER, "long"))
+    polling.telegram.push_update(text_update(polling.telegram, USER, "html"))
+    polling.telegram.wait_for_text(USER, "a &lt;b&gt;bold&lt;/b&gt; &amp; c")
+    parts = [p for p in polling.telegram.sent(USER) if "line " in p["text"]]
+    assert len(parts) >= 3 and all(len(p["text"]) <= 4096 for p in parts)
+    assert all(p["parse_mode"] == "HTML" for p in polling.telegram.sent(USER))
+
+
+def test_no_silent_failures(polling):
+    polling.telegram.push_update(text_update(polling.telegram, USER, "crash"))
+    polling.telegram.wait_for_text(USER, APOLOGY[:30])
+    polling.rasa.shutdown()
+    polling.rasa.server_close()
+    polling.telegram.push_update(text_update(polling.telegram, USER, "anyone?"))
+    polling.telegram.wait_for_text(USER, UNAVAILABLE[:30])
+
+
+def test_unexpected_updates_are_answered_or_ignored(polling):
+    fake = polling.telegram
+    fake.push_update(sticker_update(fake, USER))
+    fake.wait_for_text(USER, UNSUPPORTED[:30])
+    fake.push_update(edited_update(fake, USER, "changed my mind"))
+    fake.wait_for_text(USER, EDITED[:30])
+    fake.push_update(text_update(fake, USER, "/help", chat_type="group"))
+    fake.wait_for_text(-100 - USER, ONLY_PRIVATE[:30])
+    fake.push_update({"update_id": fake.next_update_id(), "poll": {"id": "1", "question": "?", "options": [],
+                      "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
+                      "allows_multiple_answers": False}})
+    fake.push_update(text_update(fake, USER, "x" * 5000))
+    fake.wait_for_text(USER, f"first {MAX_INPUT_CHARS} characters")
+    received = _received(polling, 1)
+    assert len(received[0]["message"]) == MAX_INPUT_CHARS
+    # Nothing but the long text reached Rasa: the sticker, edit, group command and poll stopped at the channel.
+    assert len(polling.rasa.received) == 1
+
+
+# ---- files -----------------------------------------------------------------------------------------
+
+def test_a_photo_is_downloaded_checked_stored_and_sent_as_evidence(polling):
+    _linked(polling)
+    data = image_bytes()
+    polling.telegram.add_file("photo-1", data)
+    polling.telegram.push_update(photo_update(polling.telegram, USER, "photo-1", len(data)))
+    sent = _received(polling, 2)[1]
+    assert sent["message"] == "/send_evidence"
+    [attachment] = sent["metadata"]["attachments"]
+    assert polling.services.evidence.get(attachment["sha256"]) == data
+    assert attachment["name"].endswith(".jpg")
+
+
+def test_refused_files_are_explained_and_never_reach_rasa(polling):
+    _linked(polling)
+    fake = polling.telegram
+    fake.add_file("doc-1", b"just some text, not a photo")
+    fake.push_update(document_update(fake, USER, "doc-1", 27, "notes.txt", "text/plain"))
+    fake.wait_for_text(USER, "notes.txt is not a file I can attach")
+    limit = polling.services.settings.rules.max_evidence_file_bytes
+    fake.push_update(document_update(fake, USER, "big-1", limit + 1, "video.mp4", "video/mp4"))
+    fake.wait_for_text(USER, "video.mp4 is larger than")
+    assert not [c for c in fake.sent(method="getFile") if c.get("file_id") == "big-1"]
+    assert [r["message"] for r in polling.rasa.received] == ["/greet"]
+
+
+def test_files_from_unlinked_users_are_not_stored(polling):
+    polling.telegram.push_update(photo_update(polling.telegram, USER, "photo-x", 100))
+    polling.telegram.wait_for_text(USER, "once your account is linked")
+    assert not polling.telegram.sent(method="getFile")
+
+
+# ---- pushes --------------------------------------------------------------------------------------
+
+def test_dispute_news_reaches_the_linked_buyer_once(polling):
+    _linked(polling)
+    disputes = polling.services.disputes
+    time.sleep(0.5)  # the notifier has started and set its cursor
+    details = disputes.open_dispute("anna", "8190334512007781", received=True, problems=["damaged"],
+                                    description="cracked case")
+    number = details.dispute.number
+    disputes.seller_reject("s-soundwave", number, "works fine on our side")
+    polling.telegram.wait_for_text(USER, f"Dispute {number}")
+    time.sleep(1.0)  # several more notifier rounds
+    news = [t for t in polling.telegram.texts(USER) if number in t]
+    assert len(news) == 1
+    assert "rejected" in news[0] and "works fine on our side" in news[0]
+    # The buyer's own action (opening) is not pushed back to them.
+    assert not [t for t in news if "filed for you" in t]
+
+
+# ---- webhook mode -----------------------------------------------------------------------------------
+
+def test_webhook_mode_registers_the_secret_and_refuses_wrong_ones(webhook):
+    [registered] = webhook.telegram.sent(method="setWebhook")
+    secret = registered["secret_token"]
+    assert registered["url"] == "https://bot.example.com/webhooks/telegram"
+    update = text_update(webhook.telegram, USER, "via webhook")
+    assert webhook.post(WEBHOOK_PATH, json=update).status_code == 403
+    assert webhook.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: "wrong"}).status_code == 403
+    time.sleep(0.3)
+    assert webhook.rasa.received == []
+    assert webhook.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: secret}).status_code == 200
+    assert webhook.post(WEBHOOK_PATH, json=update, headers={SECRET_HEADER: secret}).status_code == 200
+    assert webhook.post(WEBHOOK_PATH, content=b"{not json", headers={SECRET_HEADER: secret}).status_code == 400
+    received = _received(webhook, 1)
+    time.sleep(0.3)
+    assert [r["message"] for r in received] == ["via webhook"]
+    webhook.telegram.wait_for_text(USER, "you said via webhook")
+
+
+def test_webhook_is_not_served_in_polling_mode(polling):
+    assert polling.post(WEBHOOK_PATH, json={"update_id": 1}).status_code == 404
+
+
+# ---- pure ----------------------------------------------------------------------------------------
+
+def test_split_text_respects_the_limit_and_prefers_line_breaks():
+    text = "\n".join("word " * 30 for _ in range(50))
+    parts = split_text(text, 500)
+    assert all(len(p) <= 500 for p in parts)
+    assert "".join(parts).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    assert split_text("short") == ["short"]
+    assert split_text("   ") == []
