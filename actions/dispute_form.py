@@ -164,6 +164,14 @@ class ActionAskDescription(_AskQuestion):
 class ActionAskEvidenceDone(_AskQuestion):
     slot = form.EVIDENCE
 
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        files = tracker.get_slot("evidence_files") or []
+        if not files:
+            return await super().run(dispatcher, tracker, domain)
+        dispatcher.utter_message(text=f"{len(files)} file(s) so far. Send more, or tap Done.",
+                                 buttons=[button("Done", "deny")])
+        return []
+
 
 class ActionAskRefundAmount(Action):
     def name(self) -> Text:

@@ -90,7 +90,11 @@ def cmd_token(services: Services, args) -> int:
 
 
 def cmd_link_code(services: Services, args) -> int:
-    print(services.accounts.issue_link_code(args.buyer_id))
+    code = services.accounts.issue_link_code(args.buyer_id)
+    print(code)
+    minutes = services.settings.rules.link_code_minutes
+    print(f"Valid once, for {minutes} minutes. On Telegram: send /start {code} to the bot, or open "
+          f"https://t.me/<bot username>?start={code}", file=sys.stderr)
     return 0
 
 

@@ -149,7 +149,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
 
 def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
     names = ", ".join(a.get("name") or "file" for a in turn.attachments)
-    out.messages.append(f"Attached: {names}. Send more, or say done.")
+    out.messages.append(f"Attached: {names}.")
     put("evidence_files", list(draft.get("evidence_files") or []) + list(turn.attachments))
 
 

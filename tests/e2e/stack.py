@@ -9,10 +9,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import httpx
 import pytest
+
+from fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,12 +31,12 @@ def listening(port: int) -> bool:
 
 
 class Stack:
-    def __init__(self, var_dir: Path) -> None:
+    def __init__(self, var_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.ports = {"rasa": free_port(), "actions": free_port(), "gateway": free_port()}
         self.var_dir = var_dir
         self.env = {**os.environ, "VAR_DIR": str(var_dir), "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
                     "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}",
-                    "GATEWAY_PORT": str(self.ports["gateway"])}
+                    "GATEWAY_PORT": str(self.ports["gateway"]), **(extra_env or {})}
         self.env.pop("DATABASE_URL", None)
         self.env.pop("BOT_SECRET", None)
         self.url = f"http://127.0.0.1:{self.ports['gateway']}"
@@ -102,8 +104,13 @@ class Buyer:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
-    """One running stack shared by the end-to-end conversation tests (import this fixture to use it)."""
-    s = Stack(tmp_path_factory.mktemp("stack-var"))
+    """One running stack shared by the end-to-end tests (import this fixture to use it). Its Telegram channel
+    talks to a fake Bot API server on loopback (`stack.telegram`)."""
+    telegram = FakeTelegram().start(free_port())
+    s = Stack(tmp_path_factory.mktemp("stack-var"), {
+        "TELEGRAM_TOKEN": "424242:E2E-token", "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.5"})
+    s.telegram = telegram
     s.start()
     yield s
     s.stop()
+    telegram.stop()
