@@ -44,6 +44,7 @@ def _services(settings: Settings) -> List[Service]:
         Service("gateway",
                 [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
                  "--host", settings.gateway_host, "--port", str(settings.gateway_port),
+                 "--log-config", str(PROJECT_ROOT / "bot" / "logging.json"),
                  # rasa pins websockets 10, too old for uvicorn's default websocket backend.
                  "--ws", "wsproto"],
                 f"http://{settings.gateway_host}:{settings.gateway_port}/healthz", base),

@@ -11,6 +11,7 @@ import actions.common as common
 from actions.conversation import ActionFallback
 from actions.dispute_form import ActionAskConfirmFiling, ActionFileDispute, ActionStartDispute, ValidateDisputeForm
 from actions.disputes import (
+    ActionAttachEvidence,
     ActionCancelDispute,
     ActionConfirmPending,
     ActionDisputeStatus,
@@ -192,3 +193,50 @@ def test_fallback_twice_offers_a_person(svc):
                {"event": "rewind"}, {"event": "action", "name": "action_listen"}, {"event": "user", "text": "qwer"}]
     _, messages = run(ActionFallback(), tracker("nlu_fallback", "qwer", events=history))
     assert any(b["payload"] == "/request_human" for m in messages for b in m.get("buttons") or [])
+
+
+def _with_files(t, services, *names):
+    """The tracker of a turn on which a channel stored files and sent /send_evidence."""
+    from samples import image_bytes
+
+    files = [{"sha256": services.evidence.put(image_bytes(color=(i * 40, 10, 10))), "name": n}
+             for i, n in enumerate(names)]
+    t.latest_message["metadata"]["attachments"] = files
+    return t
+
+
+def test_files_outside_the_form_go_to_the_only_open_dispute(svc):
+    events, messages = run(ActionAttachEvidence(), _with_files(tracker("send_evidence", buyer="chen"), svc,
+                                                                "mat.jpg"))
+    number = slots_of(events)["last_dispute"]
+    assert f"Attached to dispute {number}: mat.jpg" in texts(messages)
+    assert [e.display_name for e in svc.disputes.dispute_status("chen", number).evidence][-1] == "mat.jpg"
+    assert slots_of(events)["pending_evidence"] is None
+
+
+def test_files_wait_while_the_buyer_picks_one_of_several_disputes(svc):
+    events, messages = run(ActionAttachEvidence(), _with_files(tracker("send_evidence"), svc, "a.jpg", "b.jpg"))
+    pending = slots_of(events)["pending_evidence"]
+    assert [f["name"] for f in pending] == ["a.jpg", "b.jpg"]
+    buttons = [b for m in messages for b in m.get("buttons") or []]
+    assert "Which dispute" in texts(messages) and all(b["payload"].startswith("/send_evidence{") for b in buttons)
+    shoes = next(d for d in svc.disputes.list_disputes("anna") if d.order.number == SHOES).dispute.number
+    t = tracker("send_evidence", entities=[("dispute_number", shoes)], slots={"pending_evidence": pending})
+    events, messages = run(ActionAttachEvidence(), t)
+    assert f"Attached to dispute {shoes}: a.jpg, b.jpg" in texts(messages)
+    assert slots_of(events)["pending_evidence"] is None
+
+
+def test_files_go_to_the_dispute_being_changed(svc):
+    shoes = next(d for d in svc.disputes.list_disputes("anna") if d.order.number == SHOES).dispute.number
+    t = _with_files(tracker("send_evidence", slots={"awaiting_changes": True, "pending_action": f"modify:{shoes}"}),
+                    svc, "sole.jpg")
+    _, messages = run(ActionAttachEvidence(), t)
+    assert f"Attached to dispute {shoes}: sole.jpg" in texts(messages)
+
+
+def test_files_without_an_open_dispute_and_typed_claims_without_files(svc):
+    events, messages = run(ActionAttachEvidence(), _with_files(tracker("send_evidence", buyer="ben"), svc, "x.jpg"))
+    assert "open a dispute" in texts(messages) and slots_of(events)["pending_evidence"] is None
+    _, messages = run(ActionAttachEvidence(), tracker("send_evidence", text="here are the photos"))
+    assert "didn't get a file" in texts(messages)

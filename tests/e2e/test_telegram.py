@@ -117,3 +117,7 @@ def test_link_open_a_dispute_with_a_photo_follow_it_and_hear_from_the_seller(sta
         services.close()
     news = stack.telegram.wait_for_text(USER, "the seller rejected", after=sent_before, timeout=30)
     assert f"Dispute {number}" in news and "warehouse intact" in news
+
+    log = (stack.var_dir / "logs" / "gateway.log").read_text()
+    assert "telegram: long polling" in log
+    assert stack.env["TELEGRAM_TOKEN"] not in log

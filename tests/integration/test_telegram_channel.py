@@ -166,6 +166,8 @@ def test_unlinked_users_get_general_answers_without_a_buyer(polling):
     sent = _received(polling, 1)[0]
     assert "buyer_id" not in sent["metadata"]
     assert sent["sender"] == f"telegram:{USER}:guest"
+    typing = polling.telegram.wait_for(lambda: polling.telegram.sent(USER, "sendChatAction"), 10, "typing")
+    assert typing[0]["action"] == "typing"
     polling.telegram.push_update(text_update(polling.telegram, USER, "/start"))
     polling.telegram.wait_for_text(USER, "link your marketplace account")
 

@@ -165,3 +165,18 @@ def test_attachments_are_collected():
 def test_unknown_problem_values_are_ignored():
     out = understand(turn(text="it smells", problem="smelly", requested=PROBLEMS), {ORDER: "x", RECEIVED: True}, ORDERS)
     assert PROBLEMS not in out.slots
+
+
+def test_files_sent_mid_form_are_kept_without_reading_the_turn_as_an_answer():
+    files = [{"sha256": "b" * 64, "name": "box.jpg"}]
+    out = understand(Turn("send_evidence", "/send_evidence", (), ORDER, attachments=files), {}, ORDERS)
+    assert out.slots == {"evidence_files": files}
+    assert out.messages == ["Attached: box.jpg."]  # no "which order do you mean?"
+    out = understand(Turn("send_evidence", "/send_evidence", (), DESCRIPTION, attachments=files),
+                     {ORDER: EARBUDS.order.number, RECEIVED: True}, ORDERS)
+    assert DESCRIPTION not in out.slots
+
+
+def test_saying_files_were_sent_without_a_file_explains_how():
+    out = understand(turn("send_evidence", "here are the photos", requested=EVIDENCE), {}, ORDERS)
+    assert out.slots == {} and "didn't get a file" in out.messages[0]

@@ -1,0 +1,31 @@
+"""Secrets never reach the gateway's log lines, tracebacks included."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from bot.logs import RedactingFormatter
+
+TOKEN = "123456789:AAH-secret-telegram-token"
+
+
+def test_the_telegram_token_and_bot_secret_are_blanked(monkeypatch):
+    monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
+    monkeypatch.setenv("BOT_SECRET", "a-long-signing-secret")
+    formatter = RedactingFormatter("%(message)s")
+    try:
+        raise RuntimeError(f"POST https://api.telegram.org/bot{TOKEN}/getUpdates failed")
+    except RuntimeError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("httpx", logging.WARNING, __file__, 1, "request to %s with %s", (
+        f"https://api.telegram.org/bot{TOKEN}/sendMessage", "a-long-signing-secret"), exc_info)
+    text = formatter.format(record)
+    assert TOKEN not in text and "a-long-signing-secret" not in text
+    assert text.count("[redacted]") >= 3  # message, argument and traceback
+
+
+def test_without_secrets_nothing_changes(monkeypatch):
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    monkeypatch.delenv("BOT_SECRET", raising=False)
+    record = logging.LogRecord("bot", logging.INFO, __file__, 1, "plain %s", ("text",), None)
+    assert RedactingFormatter("%(message)s").format(record) == "plain text"
