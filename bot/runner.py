@@ -121,12 +121,19 @@ def run_all(settings: Settings) -> int:
         if stopping:
             return 130
         url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        if settings.telegram_token:
+            mode = "webhook " + settings.telegram_webhook_url if settings.telegram_webhook_url else "long polling"
+            telegram = (f"  Telegram:  {mode}; link a buyer with  .venv/bin/python -m bot link-code anna  then "
+                        f"/start CODE in the bot\n")
+        else:
+            telegram = "  Telegram:  off (set TELEGRAM_TOKEN, see README)\n"
         print(f"\nThe dispute assistant is running.\n"
               f"  Chat in another terminal, as the demo buyer Anna:  .venv/bin/python -m bot chat anna\n"
               f"  Other demo buyers:  .venv/bin/python -m bot buyers\n"
               f"  Chat API:  POST {url}/webhooks/rest/webhook  (Authorization: Bearer $(.venv/bin/python -m bot "
               f"token anna))\n"
               f"  Health:    {url}/healthz\n"
+              f"{telegram}"
               f"  Logs:      {log_dir}\n"
               f"Press Ctrl-C to stop all three.", flush=True)
         while not stopping:
