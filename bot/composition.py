@@ -12,6 +12,7 @@ from bot.disputes.services import DisputeService
 from bot.settings import Settings
 from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
+from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerTokens
@@ -27,6 +28,8 @@ class Services:
     evidence: DiskEvidenceStorage
     uow_factory: SqlUnitOfWorkFactory
     channel_state: SqlChannelState
+    transcripts: SqlTranscripts
+    web_sessions: SqlWebSessions
 
     def close(self) -> None:
         self.engine.dispose()
@@ -47,4 +50,6 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         evidence=storage,
         uow_factory=uow_factory,
         channel_state=SqlChannelState(engine, clock),
+        transcripts=SqlTranscripts(engine, clock),
+        web_sessions=SqlWebSessions(engine, clock),
     )

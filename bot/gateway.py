@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from bot.channels import rest, telegram
 from bot.channels.payloads import OfferedPayloads
+from bot.channels.relay import Relay
 from bot.composition import Services, build_services
 from bot.push import Notifier
 from bot.rasa_client import RasaClient
@@ -70,13 +71,13 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
         app.state.offered_payloads = OfferedPayloads()
+        app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts)
         tasks = []
         if settings.sweep_interval_seconds > 0:
             tasks.append(asyncio.create_task(_sweep_forever(app.state.services)))
         app.state.telegram = None
         if settings.telegram_token:
-            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.rasa,
-                                                          app.state.offered_payloads)
+            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.relay)
             notifier = Notifier(telegram.CHANNEL, app.state.services.channel_state, app.state.telegram.push,
                                 settings.push_interval_seconds)
             tasks.append(asyncio.create_task(_telegram_then_push(app.state.telegram, notifier)))

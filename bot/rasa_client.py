@@ -24,5 +24,8 @@ class RasaClient:
             raise RasaUnavailable(type(exc).__name__) from exc
         if reply.status_code != 200:
             raise RasaUnavailable(f"HTTP {reply.status_code}")
-        body = reply.json()
+        try:
+            body = reply.json()
+        except ValueError as exc:
+            raise RasaUnavailable("not JSON") from exc
         return body if isinstance(body, list) else []

@@ -9,7 +9,7 @@ import base64
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 
 def payload_key(payload: str) -> str:
@@ -25,14 +25,15 @@ class OfferedPayloads:
     """
 
     def __init__(self, max_conversations: int = 50_000, per_conversation: int = 40) -> None:
-        self._offers: "OrderedDict[str, List[str]]" = OrderedDict()
+        self._offers: "OrderedDict[str, List[Tuple[str, str]]]" = OrderedDict()  # (payload, button title)
         self._max = max_conversations
         self._per = per_conversation
         self._lock = threading.Lock()
 
     def remember(self, conversation_id: str, messages: Iterable[Dict]) -> None:
-        new = [b.get("payload") for m in messages for b in (m.get("buttons") or []) if isinstance(b, dict)]
-        new = [p for p in new if isinstance(p, str) and p.startswith("/")]
+        new = [(b.get("payload"), str(b.get("title") or "")) for m in messages for b in (m.get("buttons") or [])
+               if isinstance(b, dict)]
+        new = [(p, title) for p, title in new if isinstance(p, str) and p.startswith("/")]
         if not new:
             return
         with self._lock:
@@ -46,7 +47,13 @@ class OfferedPayloads:
         """The offered payload whose payload_key is `key`, or None (never offered, or forgotten)."""
         with self._lock:
             offers = list(self._offers.get(conversation_id, ()))
-        return next((p for p in reversed(offers) if payload_key(p) == key), None)
+        return next((p for p, _ in reversed(offers) if payload_key(p) == key), None)
+
+    def title_for(self, conversation_id: str, payload: str) -> Optional[str]:
+        """The title of the button that offered `payload` (what the buyer saw and tapped)."""
+        with self._lock:
+            offers = list(self._offers.get(conversation_id, ()))
+        return next((title for p, title in reversed(offers) if p == payload.strip()), None)
 
     def admit(self, conversation_id: str, text: str) -> str:
         """The text to send to Rasa: an offered payload as it is, anything else never starting with '/'."""
@@ -54,6 +61,6 @@ class OfferedPayloads:
         if not stripped.startswith("/"):
             return text
         with self._lock:
-            if stripped in self._offers.get(conversation_id, ()):
+            if any(p == stripped for p, _ in self._offers.get(conversation_id, ())):
                 return stripped
         return stripped.lstrip("/").strip() or "?"

@@ -29,12 +29,9 @@ def _error(status: int, text: str) -> JSONResponse:
 
 
 def normalise(recipient: str, messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    out = []
-    for m in messages:
-        buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-                   for b in m.get("buttons") or [] if isinstance(b, dict)]
-        out.append({"recipient_id": recipient, "text": m.get("text"), "buttons": buttons, "image": m.get("image")})
-    return out
+    """Relayed messages in Rasa's REST channel format."""
+    return [{"recipient_id": recipient, "text": m["text"], "buttons": m["buttons"], "image": m["image"]}
+            for m in messages]
 
 
 def conversation_id(channel: str, buyer_id: str, sender: str) -> str:
@@ -55,12 +52,10 @@ async def rest_webhook(request: Request, authorization: Optional[str] = Header(N
         return _error(422, f"Send JSON {{\"sender\": \"...\", \"message\": \"...\"}}; the message must be 1 to "
                            f"{MAX_MESSAGE_CHARS} characters.")
     conversation = conversation_id("rest", buyer, body.sender)
-    text = state.offered_payloads.admit(conversation, body.message)
     try:
-        messages = await state.rasa.send(conversation, text, {"buyer_id": buyer, "channel": "rest"})
+        messages = await state.relay.turn(conversation, body.message, {"buyer_id": buyer, "channel": "rest"})
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for conversation %s: %s", conversation, exc)
         return _error(503, "The assistant is not available right now. Nothing was lost; please try again in a "
                            "moment.")
-    state.offered_payloads.remember(conversation, messages)
     return JSONResponse(normalise(body.sender, messages))

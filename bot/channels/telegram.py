@@ -38,11 +38,12 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.payloads import OfferedPayloads, payload_key
+from bot.channels.payloads import payload_key
+from bot.channels.relay import Relay, attachments_shown
 from bot.composition import Services
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaUnavailable
 from bot.settings import TELEGRAM_WEBHOOK_SECRET
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,11 @@ class ChatOrderProcessor(BaseUpdateProcessor):
 
 
 class TelegramChannel:
-    def __init__(self, services: Services, rasa: RasaClient, offered: OfferedPayloads) -> None:
+    def __init__(self, services: Services, relay: Relay) -> None:
         self._services = services
         self._settings = services.settings
-        self._rasa = rasa
-        self._offered = offered
+        self._relay = relay
+        self._offered = relay.offered
         self._app: Application | None = None
         self._started = False
         self.webhook_secret = self._settings.internal_token(TELEGRAM_WEBHOOK_SECRET)[:64]
@@ -298,7 +299,7 @@ class TelegramChannel:
         """Sender for bot.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
         await self.send_text(external_id, text)
 
-    async def _render(self, chat_id: int, conversation: str, messages: list[dict[str, Any]]) -> None:
+    async def _render(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
         for message in messages:
             buttons = [{"title": str(b.get("title") or "?"),
                         "data": CALLBACK_PREFIX + payload_key(str(b.get("payload") or ""))}
@@ -332,8 +333,8 @@ class TelegramChannel:
     async def _buyer(self, user_id: int) -> str | None:
         return await anyio.to_thread.run_sync(self._services.accounts.buyer_for_channel_user, CHANNEL, str(user_id))
 
-    async def _converse(self, chat_id: int, user_id: int, text: str, buyer: str | None,
-                        attachments: Sequence[dict[str, str]] = ()) -> None:
+    async def _converse(self, chat_id: int, user_id: int, text: str, buyer: str | None, *,
+                        from_channel: bool = False, attachments: Sequence[dict[str, str]] = ()) -> None:
         conversation = conversation_id(user_id, buyer)
         metadata: dict[str, Any] = {"channel": CHANNEL}
         if buyer:
@@ -342,13 +343,13 @@ class TelegramChannel:
             metadata["attachments"] = list(attachments)
         try:
             async with self._typing(chat_id):
-                messages = await self._rasa.send(conversation, text, metadata)
+                messages = await self._relay.turn(conversation, text, metadata, from_channel=from_channel,
+                                                  shown=attachments_shown(attachments) if attachments else None)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for %s: %s", conversation, exc)
             await self.send_text(chat_id, UNAVAILABLE)
             return
-        self._offered.remember(conversation, messages)
-        await self._render(chat_id, conversation, messages)
+        await self._render(chat_id, messages)
 
     # ---- handlers ------------------------------------------------------------------------------
 
@@ -365,18 +366,19 @@ class TelegramChannel:
                 return
             log.info("telegram user linked to a buyer account (update %s)", update.update_id)
             await self.send_text(chat.id, "Your Telegram account is now linked to your marketplace account.")
-            await self._converse(chat.id, user.id, "/greet", buyer)
+            await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True)
             return
         buyer = await self._buyer(user.id)
         if buyer is None:
             await self.send_text(chat.id, "Hi! I help with orders, disputes and refunds. " + NOT_LINKED)
             return
-        await self._converse(chat.id, user.id, "/greet", buyer)
+        await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
         user = update.effective_user
-        await self._converse(update.effective_chat.id, user.id, COMMAND_INTENTS[command], await self._buyer(user.id))
+        await self._converse(update.effective_chat.id, user.id, COMMAND_INTENTS[command], await self._buyer(user.id),
+                             from_channel=True)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send_text(update.effective_chat.id, "I don't know that command. Send /help to see what I can do.")
@@ -388,8 +390,8 @@ class TelegramChannel:
             await self.send_text(chat.id, f"That's a long message: I read the first {MAX_INPUT_CHARS} characters.")
             text = text[:MAX_INPUT_CHARS]
         buyer = await self._buyer(user.id)
-        # Typed text never reaches Rasa as an intent: only payloads of buttons come through as such.
-        await self._converse(chat.id, user.id, self._offered.admit(conversation_id(user.id, buyer), text), buyer)
+        # Typed text never reaches Rasa as an intent (the relay's payload guard): only offered payloads do.
+        await self._converse(chat.id, user.id, text, buyer)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -436,7 +438,7 @@ class TelegramChannel:
             await self.send_text(chat.id, f"I couldn't attach that: {exc}")
             return
         sha256 = await anyio.to_thread.run_sync(self._services.evidence.put, checked.data)
-        await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer,
+        await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer, from_channel=True,
                              attachments=[{"sha256": sha256, "name": checked.display_name}])
 
     async def _on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

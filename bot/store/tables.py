@@ -218,3 +218,25 @@ push_deliveries = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_push_deliveries_status", "status", "channel"),
 )
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # A web chat session id (kept by the browser) belongs to the first buyer (or guest) who used it.
+    Column("session_id", String(64), primary_key=True),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    # The transcript of every conversation the gateway relays (any channel): shown again after a reload,
+    # replayed after a reconnect, and read by help-desk agents.
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(200), nullable=False),
+    Column("sender", String(8), nullable=False),  # buyer | bot | agent
+    Column("body", JSON, nullable=False),  # {"text", "buttons", "image", "agent_name"}
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_chat_messages_conversation", "conversation_id", "id"),
+)

@@ -47,7 +47,7 @@ USER = 5550001
 
 class StandInRasa(BaseHTTPRequestHandler):
     """Echoes; 'menu' offers buttons, 'long' answers 9000 characters, 'html' answers markup characters,
-    'crash' answers something the channel cannot render."""
+    'crash' answers something that is not JSON."""
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -67,7 +67,11 @@ class StandInRasa(BaseHTTPRequestHandler):
         elif message == "html":
             reply[0]["text"] = "a <b>bold</b> & c"
         elif message == "crash":
-            reply = ["not a message"]
+            self.send_response(200)
+            self.send_header("Content-Length", "9")
+            self.end_headers()
+            self.wfile.write(b"not json!")
+            return
         elif message == "slow":
             time.sleep(0.5)
         data = json.dumps(reply).encode()
@@ -243,9 +247,16 @@ def test_long_replies_are_split_and_text_is_escaped(polling):
     assert all(p["parse_mode"] == "HTML" for p in polling.telegram.sent(USER))
 
 
-def test_no_silent_failures(polling):
-    polling.telegram.push_update(text_update(polling.telegram, USER, "crash"))
+def test_no_silent_failures(polling, monkeypatch):
+    def database_down(*args):
+        raise RuntimeError("database unreachable")
+
+    monkeypatch.setattr(polling.services.accounts, "buyer_for_channel_user", database_down)
+    polling.telegram.push_update(text_update(polling.telegram, USER, "hello"))
     polling.telegram.wait_for_text(USER, APOLOGY[:30])
+    monkeypatch.undo()
+    polling.telegram.push_update(text_update(polling.telegram, USER, "crash"))
+    polling.telegram.wait_for_text(USER, UNAVAILABLE[:30])
     polling.rasa.shutdown()
     polling.rasa.server_close()
     polling.telegram.push_update(text_update(polling.telegram, USER, "anyone?"))

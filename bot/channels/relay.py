@@ -1,0 +1,68 @@
+"""What every channel does with a buyer's turn: defuse typed intents, keep the transcript, ask Rasa, remember
+the buttons offered. One conversation's turns go to Rasa one at a time, in arrival order, in this process."""
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Sequence
+
+import anyio
+
+from bot.channels.payloads import OfferedPayloads
+from bot.rasa_client import RasaClient
+from bot.store.transcripts import SqlTranscripts
+
+MAX_LOCKS = 10_000
+
+
+def bot_message(message: Dict[str, Any]) -> Dict[str, Any]:
+    """A Rasa reply reduced to what channels render: text, buttons (title, payload) and image."""
+    buttons = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+               for b in message.get("buttons") or [] if isinstance(b, dict)]
+    text = message.get("text")
+    return {"text": text if isinstance(text, str) else None, "buttons": buttons,
+            "image": message.get("image") if isinstance(message.get("image"), str) else None}
+
+
+class Relay:
+    def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: SqlTranscripts) -> None:
+        self.rasa = rasa
+        self.offered = offered
+        self._transcripts = transcripts
+        self._locks: "OrderedDict[str, asyncio.Lock]" = OrderedDict()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.pop(conversation_id, None) or asyncio.Lock()
+        self._locks[conversation_id] = lock
+        while len(self._locks) > MAX_LOCKS:
+            oldest, old_lock = next(iter(self._locks.items()))
+            if old_lock.locked():
+                break
+            self._locks.pop(oldest)
+        return lock
+
+    async def turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], *, from_channel: bool = False,
+                   shown: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Sends a buyer's turn and returns the bot's messages as stored (each with its transcript id).
+
+        `from_channel` marks intents the channel itself composed (commands, files): they skip the payload
+        guard. `shown` is what the transcript shows for the buyer's turn (e.g. "[photo.jpg]").
+        Raises RasaUnavailable; the buyer's turn is in the transcript either way.
+        """
+        async with self._lock(conversation_id):
+            to_rasa = text if from_channel else self.offered.admit(conversation_id, text)
+            if shown is None:
+                shown = self.offered.title_for(conversation_id, to_rasa) if to_rasa.startswith("/") else None
+            await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer",
+                                           [{"text": shown or text}])
+            replies = await self.rasa.send(conversation_id, to_rasa, metadata)
+            self.offered.remember(conversation_id, [r for r in replies if isinstance(r, dict)])
+            bodies = [bot_message(r) for r in replies if isinstance(r, dict)]
+            return await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot", bodies)
+
+    async def history(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]:
+        return await anyio.to_thread.run_sync(self._transcripts.messages, conversation_id, after_id, limit)
+
+
+def attachments_shown(attachments: Sequence[Dict[str, str]]) -> str:
+    return "[" + ", ".join(a.get("name") or "file" for a in attachments) + "]"

@@ -1,0 +1,71 @@
+"""Transcripts of the conversations the gateway relays, on any channel."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.disputes.clock import Clock
+
+from . import tables as t
+
+SENDERS = ("buyer", "bot", "agent")
+
+
+class SqlTranscripts:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def append(self, conversation_id: str, sender: str, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Stores messages in order; returns them as `messages()` would, ids included."""
+        if sender not in SENDERS:
+            raise ValueError(f"unknown sender {sender!r}")
+        now = self._clock.now()
+        stored = []
+        with self._engine.begin() as conn:
+            for body in bodies:
+                result = conn.execute(insert(t.chat_messages).values(
+                    conversation_id=conversation_id, sender=sender, body=dict(body), created_at=now))
+                stored.append({"id": result.inserted_primary_key[0], "sender": sender, "at": now.isoformat(),
+                               **dict(body)})
+        return stored
+
+    def messages(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]:
+        """Messages after `after_id`; with no `after_id`, the most recent `limit` ones. Oldest first."""
+        m = t.chat_messages
+        query = select(m.c.id, m.c.sender, m.c.body, m.c.created_at).where(m.c.conversation_id == conversation_id)
+        with self._engine.connect() as conn:
+            if after_id:
+                rows = conn.execute(query.where(m.c.id > after_id).order_by(m.c.id).limit(limit)).all()
+            else:
+                rows = list(reversed(conn.execute(query.order_by(m.c.id.desc()).limit(limit)).all()))
+        return [{"id": r.id, "sender": r.sender, "at": r.created_at.isoformat(), **dict(r.body or {})} for r in rows]
+
+
+class SqlWebSessions:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def bind(self, session_id: str, buyer_id: str | None) -> bool:
+        """True if the session is new (now bound to this buyer, or to a guest) or already this buyer's."""
+        w = t.web_sessions
+        try:
+            with self._engine.begin() as conn:
+                row = conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).first()
+                if row is not None:
+                    return row.buyer_id == buyer_id
+                conn.execute(insert(w).values(session_id=session_id, buyer_id=buyer_id,
+                                              created_at=self._clock.now()))
+                return True
+        except IntegrityError:  # two tabs bound the same new id at once: the other one won
+            return self.owner_is(session_id, buyer_id)
+
+    def owner_is(self, session_id: str, buyer_id: str | None) -> bool:
+        w = t.web_sessions
+        with self._engine.connect() as conn:
+            row = conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).first()
+        return row is not None and row.buyer_id == buyer_id
