@@ -559,8 +559,15 @@ def run_heldout(
 # --------------------------------------------------------------------------------------------------
 
 def _sha256(path: Path) -> Optional[str]:
+    """Of a file, or of every file under a directory (names and contents, in name order)."""
+    path = Path(path)
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if path.is_dir():
+            digest = hashlib.sha256()
+            for item in sorted(p for p in path.rglob("*") if p.is_file()):
+                digest.update(str(item.relative_to(path)).encode() + b"\0" + item.read_bytes())
+            return digest.hexdigest()
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
 
@@ -874,7 +881,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "git": _git_revision(), "rasa_version": rasa.__version__,
             "config": rel(config_path), "config_sha256": _sha256(config_path),
-            "nlu_data": rel(nlu_path), "nlu_sha256": _sha256(nlu_path) if nlu_path.is_file() else None,
+            "nlu_data": rel(nlu_path), "nlu_sha256": _sha256(nlu_path),
             "valid_problem_codes": sorted(VALID_PROBLEM_CODES),
             "total_seconds": _r(time.perf_counter() - started, 1),
             "cpu_count": os.cpu_count(), "load_average_start": load_at_start, "load_average_end": _load_average(),

@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
+from bot.nlu.problem_cues import cue_features
 from bot.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
@@ -31,12 +32,16 @@ def _labels(message: Message) -> List[str]:
     return sorted({e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY} & set(CODES))
 
 
-def build_pipeline(c: float):
+def build_pipeline(c: float, cue_weight: float = 0.5):
+    """N-gram features plus the cue lexicon (bot.nlu.problem_cues), one logistic regression per code."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline
+    from sklearn.pipeline import FeatureUnion, make_pipeline
 
-    return make_pipeline(text_features(), OneVsRestClassifier(
+    features = text_features()
+    if cue_weight:
+        features = FeatureUnion([("text", features), ("cues", cue_features(cue_weight))])
+    return make_pipeline(features, OneVsRestClassifier(
         LogisticRegression(C=c, class_weight="balanced", max_iter=2000)))
 
 
@@ -48,7 +53,7 @@ class ProblemClassifier(SklearnComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"threshold": 0.5, "C": 10.0}
+        return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.preprocessing import MultiLabelBinarizer
@@ -59,7 +64,8 @@ class ProblemClassifier(SklearnComponent):
         present = sorted({code for codes in labels for code in codes})
         if present:
             targets = MultiLabelBinarizer(classes=present).fit_transform(labels)
-            self._model = {"pipeline": build_pipeline(self._config["C"]).fit(texts, targets), "codes": present}
+            pipeline = build_pipeline(self._config["C"], self._config["cue_weight"]).fit(texts, targets)
+            self._model = {"pipeline": pipeline, "codes": present}
         return self._persist()
 
     def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
