@@ -29,7 +29,13 @@ $(INSTALLED): requirements.in requirements.lock | $(PY)
 	$(PY) -m pip check
 	@touch $@
 
-install: $(INSTALLED)
+# Browser-side packages: the socket.io client the widget loads, rasa-webchat for the protocol test.
+WEB_INSTALLED := web/node_modules/.installed
+$(WEB_INSTALLED): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(INSTALLED) $(WEB_INSTALLED)
 
 # spaCy pipeline (tokenizer + lookup lemmas) built from installed packages; nothing is downloaded.
 SPACY_MODEL := models/spacy_en/meta.json
@@ -50,10 +56,10 @@ db: $(INSTALLED)
 seed: $(INSTALLED)
 	$(PY) -m bot seed --if-empty
 
-run: $(INSTALLED) $(MODEL) seed
+run: $(INSTALLED) $(WEB_INSTALLED) $(MODEL) seed
 	$(PY) -m bot run
 
-test: $(INSTALLED) $(MODEL)
+test: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Cross-validation on data/nlu.yml and scores on the held-out real buyer messages (../shared/evals);

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.channels import rest, telegram
+from bot.channels import rest, site, telegram, web
 from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import Relay
 from bot.composition import Services, build_services
@@ -72,6 +72,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
         app.state.offered_payloads = OfferedPayloads()
         app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts)
+        app.state.web = web.WebChannel(app.state.services, app.state.relay)
+        app.state.socketio = app.state.web.asgi_app()
         tasks = []
         if settings.sweep_interval_seconds > 0:
             tasks.append(asyncio.create_task(_sweep_forever(app.state.services)))
@@ -96,6 +98,14 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     app = FastAPI(title="Dispute assistant gateway", lifespan=lifespan)
     app.include_router(rest.router)
     app.include_router(telegram.router)
+    app.include_router(web.router)
+    app.include_router(site.router)
+
+    async def socketio_endpoint(scope, receive, send) -> None:
+        # The socket.io server is built with the services at start-up; this hands it each request.
+        await app.state.socketio(scope, receive, send)
+
+    app.mount("/socket.io", socketio_endpoint)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

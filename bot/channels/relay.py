@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
 import anyio
@@ -24,6 +25,12 @@ def bot_message(message: Dict[str, Any]) -> Dict[str, Any]:
             "image": message.get("image") if isinstance(message.get("image"), str) else None}
 
 
+@dataclass
+class Exchange:
+    buyer: Dict[str, Any]  # the buyer's turn as stored (id, sender, at, text)
+    replies: List[Dict[str, Any]]  # the bot's messages as stored (id, sender, at, text, buttons, image)
+
+
 class Relay:
     def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: SqlTranscripts) -> None:
         self.rasa = rasa
@@ -42,8 +49,8 @@ class Relay:
         return lock
 
     async def turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], *, from_channel: bool = False,
-                   shown: Optional[str] = None) -> List[Dict[str, Any]]:
-        """Sends a buyer's turn and returns the bot's messages as stored (each with its transcript id).
+                   shown: Optional[str] = None) -> Exchange:
+        """Sends a buyer's turn; returns it and the bot's messages as stored (each with its transcript id).
 
         `from_channel` marks intents the channel itself composed (commands, files): they skip the payload
         guard. `shown` is what the transcript shows for the buyer's turn (e.g. "[photo.jpg]").
@@ -53,12 +60,13 @@ class Relay:
             to_rasa = text if from_channel else self.offered.admit(conversation_id, text)
             if shown is None:
                 shown = self.offered.title_for(conversation_id, to_rasa) if to_rasa.startswith("/") else None
-            await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer",
-                                           [{"text": shown or text}])
+            [stored] = await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer",
+                                                      [{"text": shown or text}])
             replies = await self.rasa.send(conversation_id, to_rasa, metadata)
             self.offered.remember(conversation_id, [r for r in replies if isinstance(r, dict)])
             bodies = [bot_message(r) for r in replies if isinstance(r, dict)]
-            return await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot", bodies)
+            return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
+                                                                   bodies))
 
     async def history(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]:
         return await anyio.to_thread.run_sync(self._transcripts.messages, conversation_id, after_id, limit)

@@ -53,9 +53,9 @@ async def rest_webhook(request: Request, authorization: Optional[str] = Header(N
                            f"{MAX_MESSAGE_CHARS} characters.")
     conversation = conversation_id("rest", buyer, body.sender)
     try:
-        messages = await state.relay.turn(conversation, body.message, {"buyer_id": buyer, "channel": "rest"})
+        exchange = await state.relay.turn(conversation, body.message, {"buyer_id": buyer, "channel": "rest"})
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for conversation %s: %s", conversation, exc)
         return _error(503, "The assistant is not available right now. Nothing was lost; please try again in a "
                            "moment.")
-    return JSONResponse(normalise(body.sender, messages))
+    return JSONResponse(normalise(body.sender, exchange.replies))

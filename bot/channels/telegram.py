@@ -343,13 +343,13 @@ class TelegramChannel:
             metadata["attachments"] = list(attachments)
         try:
             async with self._typing(chat_id):
-                messages = await self._relay.turn(conversation, text, metadata, from_channel=from_channel,
+                exchange = await self._relay.turn(conversation, text, metadata, from_channel=from_channel,
                                                   shown=attachments_shown(attachments) if attachments else None)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for %s: %s", conversation, exc)
             await self.send_text(chat_id, UNAVAILABLE)
             return
-        await self._render(chat_id, messages)
+        await self._render(chat_id, exchange.replies)
 
     # ---- handlers ------------------------------------------------------------------------------
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Optional
+from typing import List, Optional
 
 from .clock import Clock
 from .errors import BuyerNotFound, InvalidInput, LinkCodeInvalid
-from .model import Agent, AgentRole
+from .model import Agent, AgentRole, Buyer
 from .policy import Rules
 from .ports import UnitOfWorkFactory
 
@@ -49,6 +49,10 @@ class AccountService:
             uow.identities.link(channel, external_id, buyer_id, now)
             uow.commit()
         return buyer_id
+
+    def list_buyers(self) -> List[Buyer]:
+        with self._uow() as uow:
+            return uow.buyers.list()
 
     def buyer_for_channel_user(self, channel: str, external_id: str) -> Optional[str]:
         with self._uow() as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,49 +40,10 @@ from fake_telegram import (
     text_update,
 )
 from samples import image_bytes
+from stand_in_rasa import StandInRasa
 
 TOKEN = "123456:TEST-token"
 USER = 5550001
-
-
-class StandInRasa(BaseHTTPRequestHandler):
-    """Echoes; 'menu' offers buttons, 'long' answers 9000 characters, 'html' answers markup characters,
-    'crash' answers something that is not JSON."""
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
-            self.send_response(401)
-            self.end_headers()
-            return
-        self.server.received.append(body)
-        message = body["message"]
-        reply = [{"recipient_id": body["sender"], "text": f"you said {message}"}]
-        if message == "menu":
-            reply[0]["buttons"] = [{"title": "Open", "payload": "/open_dispute"},
-                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781",'
-                                                                 '"item":"TWS wireless earbuds, Bluetooth 5.3"}'}]
-        elif message == "long":
-            reply[0]["text"] = "\n".join(f"line {i} " + "x" * 80 for i in range(100))
-        elif message == "html":
-            reply[0]["text"] = "a <b>bold</b> & c"
-        elif message == "crash":
-            self.send_response(200)
-            self.send_header("Content-Length", "9")
-            self.end_headers()
-            self.wfile.write(b"not json!")
-            return
-        elif message == "slow":
-            time.sleep(0.5)
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
 
 
 def _settings(tmp_path, rasa_port: int, telegram: FakeTelegram, **extra: str) -> Settings:

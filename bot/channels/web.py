@@ -1,0 +1,186 @@
+"""Web chat channel: socket.io at /socket.io/, compatible with Rasa's socketio channel (session_request /
+session_confirm, user_uttered / bot_uttered, customData), plus the widget's extras: `history` after each
+session_request (shown again after a reload, replayed after a reconnect), `user_stored`, `bot_typing`, and an
+upload endpoint for evidence.
+
+The buyer comes only from a buyer token checked at connect (`auth.token`, or `?token=` for clients such as
+rasa-webchat that cannot send auth); without one the visitor is a guest who gets general answers. A session id
+belongs to the first buyer (or guest) who used it: presented under another token it is replaced by a new one,
+so nobody can take over somebody else's conversation or read its history.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Dict, List, Optional
+from urllib.parse import parse_qs
+
+import anyio
+import socketio
+from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from bot.channels.relay import Relay, attachments_shown
+from bot.composition import Services
+from bot.disputes.errors import EvidenceRejected
+from bot.disputes.evidence import Upload, check_upload
+from bot.rasa_client import RasaUnavailable
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "web"
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MAX_MESSAGE_CHARS = 4000
+HISTORY_LIMIT = 200
+UNAVAILABLE = "The assistant is not available right now. Nothing was lost; please try again in a moment."
+EVIDENCE_INTENT = "/send_evidence"
+
+
+def conversation_id(session_id: str, buyer: Optional[str]) -> str:
+    return f"{CHANNEL}:{buyer or 'guest'}:{session_id}"
+
+
+def rasa_format(message: Dict[str, Any]) -> Dict[str, Any]:
+    """A stored message as Rasa's socketio channel emits it (so rasa-webchat renders it), plus id and sender."""
+    out: Dict[str, Any] = {"id": message["id"], "sender": message.get("sender", "bot")}
+    if message.get("agent_name"):
+        out["agent_name"] = message["agent_name"]
+    if message.get("image"):
+        out["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
+    if message.get("text") is not None or not message.get("image"):
+        out["text"] = message.get("text") or ""
+    if message.get("buttons"):
+        out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                                for b in message["buttons"]]
+    return out
+
+
+class WebChannel:
+    def __init__(self, services: Services, relay: Relay) -> None:
+        self._services = services
+        self._relay = relay
+        # No cookies are involved (the token travels in auth), so any embedding origin may connect.
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=64 * 1024)
+        self.sio.on("connect", self._connect)
+        self.sio.on("session_request", self._session_request)
+        self.sio.on("user_uttered", self._user_uttered)
+
+    def asgi_app(self) -> socketio.ASGIApp:
+        return socketio.ASGIApp(self.sio, socketio_path=None)
+
+    @property
+    def limits(self) -> Dict[str, Any]:
+        rules = self._services.settings.rules
+        return {"max_file_bytes": rules.max_evidence_file_bytes, "media_types": sorted(rules.evidence_media_types)}
+
+    # ---- socket.io events ------------------------------------------------------------------------
+
+    async def _connect(self, sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not token:
+            token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
+        buyer = None
+        if token:
+            buyer = self._services.buyer_tokens.buyer_id(token)
+            if buyer is None:
+                raise socketio.exceptions.ConnectionRefusedError("invalid_token")
+        await self.sio.save_session(sid, {"buyer": buyer, "session_id": None})
+
+    async def _session_request(self, sid: str, data: Any = None) -> None:
+        data = data if isinstance(data, dict) else {}
+        session = await self.sio.get_session(sid)
+        buyer = session["buyer"]
+        requested = data.get("session_id")
+        session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
+        if session_id and not await anyio.to_thread.run_sync(self._services.web_sessions.bind, session_id, buyer):
+            log.info("web session id presented under another account; a new one is issued")
+            session_id = None
+        if session_id is None:
+            session_id = uuid.uuid4().hex
+            await anyio.to_thread.run_sync(self._services.web_sessions.bind, session_id, buyer)
+        session["session_id"] = session_id
+        await self.sio.save_session(sid, session)
+        await self.sio.enter_room(sid, session_id)
+        await self.sio.emit("session_confirm", session_id, to=sid)
+        last_id = data.get("last_id")
+        after = last_id if isinstance(last_id, int) and last_id > 0 else 0
+        history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
+        await self.sio.emit("history", {"session_id": session_id, "signed_in": buyer is not None,
+                                        "limits": self.limits,
+                                        "messages": [self._for_widget(m) for m in history]}, to=sid)
+
+    async def _user_uttered(self, sid: str, data: Any = None) -> None:
+        session = await self.sio.get_session(sid)
+        session_id = session.get("session_id")
+        data = data if isinstance(data, dict) else {}
+        text = data.get("message")
+        if not session_id or (data.get("session_id") and data.get("session_id") != session_id):
+            await self.sio.emit("error_message", {"text": "Your chat session was not recognised; reload the page."},
+                                to=sid)
+            return
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+            await self.sio.emit("error_message", {
+                "text": f"Messages are 1 to {MAX_MESSAGE_CHARS} characters.", "client_id": data.get("client_id")},
+                to=sid)
+            return
+        await self.converse(session_id, session["buyer"], text, client_id=data.get("client_id"))
+
+    async def converse(self, session_id: str, buyer: Optional[str], text: str, *, client_id: Any = None,
+                       from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None) -> None:
+        metadata: Dict[str, Any] = {"channel": CHANNEL}
+        if buyer:
+            metadata["buyer_id"] = buyer
+        if attachments:
+            metadata["attachments"] = attachments
+        await self.sio.emit("bot_typing", {"typing": True}, room=session_id)
+        try:
+            exchange = await self._relay.turn(conversation_id(session_id, buyer), text, metadata,
+                                              from_channel=from_channel,
+                                              shown=attachments_shown(attachments) if attachments else None)
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for web session: %s", exc)
+            await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
+            await self.sio.emit("bot_uttered", {"text": UNAVAILABLE, "sender": "bot"}, room=session_id)
+            return
+        stored = {**self._for_widget(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
+        await self.sio.emit("user_stored", stored, room=session_id)
+        for message in exchange.replies:
+            await self.sio.emit("bot_uttered", rasa_format(message), room=session_id)
+        await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
+
+    @staticmethod
+    def _for_widget(message: Dict[str, Any]) -> Dict[str, Any]:
+        if message.get("sender") == "buyer":
+            return {"id": message["id"], "sender": "buyer", "text": message.get("text") or "", "at": message["at"]}
+        return {**rasa_format(message), "at": message["at"]}
+
+
+router = APIRouter()
+
+
+@router.post("/api/widget/uploads")
+async def upload_evidence(request: Request, file: UploadFile = File(...), session_id: str = Form(...),
+                          authorization: Optional[str] = Header(None)) -> JSONResponse:
+    """Evidence from the widget: checked again here (type from the bytes, size), stored, then sent to Rasa as
+    `/send_evidence` in the buyer's conversation; the bot's answer arrives over the socket."""
+    state = request.app.state
+    channel: WebChannel = state.web
+    token = (authorization or "").removeprefix("Bearer ").strip()
+    buyer = state.services.buyer_tokens.buyer_id(token) if token else None
+    if buyer is None:
+        return JSONResponse({"error": "Sign in to attach files to a dispute."}, status_code=401)
+    owned = SESSION_ID.match(session_id or "") and await anyio.to_thread.run_sync(
+        state.services.web_sessions.owner_is, session_id, buyer)
+    if not owned:
+        return JSONResponse({"error": "This chat session is not yours; reload the page."}, status_code=403)
+    rules = state.services.settings.rules
+    data = await file.read(rules.max_evidence_file_bytes + 1)
+    try:
+        checked = check_upload(Upload(data, file.filename), rules)
+    except EvidenceRejected as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    sha256 = await anyio.to_thread.run_sync(state.services.evidence.put, checked.data)
+    attachment = {"sha256": sha256, "name": checked.display_name}
+    await channel.converse(session_id, buyer, EVIDENCE_INTENT, from_channel=True, attachments=[attachment])
+    return JSONResponse({"attached": checked.display_name, "size": checked.size, "media_type": checked.media_type})

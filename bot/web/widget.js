@@ -1,0 +1,359 @@
+/* Dispute assistant chat widget. Embed:
+ *   <script src="https://HOST/widget.js"></script>
+ *   <script>DisputeChat.init({buyerToken: "..."});</script>
+ * or <script src="https://HOST/widget.js" data-buyer-token="..." data-auto-init></script>
+ * No framework: plain DOM, and the socket.io client loaded from the same host.
+ */
+(function () {
+  "use strict";
+  if (window.DisputeChat) return;
+
+  var script = document.currentScript;
+  var HOST = script ? new URL(script.src, location.href).origin : location.origin;
+  var CSS = [
+    ".dc-root{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d1f}",
+    ".dc-launcher{width:60px;height:60px;border-radius:50%;border:0;background:#e62e04;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative}",
+    ".dc-launcher:focus-visible,.dc-root button:focus-visible,.dc-input:focus-visible{outline:3px solid #0a58ca;outline-offset:2px}",
+    ".dc-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;border-radius:11px;background:#0a58ca;color:#fff;font-size:13px;line-height:22px;padding:0 6px;box-sizing:border-box}",
+    ".dc-panel{position:absolute;right:0;bottom:72px;width:370px;height:min(600px,calc(100vh - 100px));background:#fff;border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}",
+    ".dc-panel[hidden]{display:none}",
+    ".dc-head{background:#e62e04;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}",
+    ".dc-head h2{font-size:16px;margin:0;flex:1}",
+    ".dc-status{font-size:12px;opacity:.9}",
+    ".dc-close{background:none;border:0;color:#fff;font-size:22px;cursor:pointer;min-width:44px;min-height:44px}",
+    ".dc-log{flex:1;overflow-y:auto;padding:12px;background:#f6f6f8;display:flex;flex-direction:column;gap:8px}",
+    ".dc-msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;word-wrap:break-word}",
+    ".dc-bot{background:#fff;border:1px solid #e3e3e8;align-self:flex-start;border-bottom-left-radius:4px}",
+    ".dc-agent{background:#e8f1ff;border:1px solid #b6d0ff;align-self:flex-start;border-bottom-left-radius:4px}",
+    ".dc-who{display:block;font-size:12px;font-weight:600;color:#0a58ca;margin-bottom:2px}",
+    ".dc-buyer{background:#e62e04;color:#fff;align-self:flex-end;border-bottom-right-radius:4px}",
+    ".dc-pending{opacity:.6}",
+    ".dc-msg img{max-width:100%;border-radius:8px;display:block}",
+    ".dc-msg a{color:inherit}",
+    ".dc-buttons{display:flex;flex-wrap:wrap;gap:6px;align-self:flex-start}",
+    ".dc-buttons button{border:1px solid #e62e04;background:#fff;color:#b22400;border-radius:16px;padding:8px 12px;cursor:pointer;font:inherit;min-height:40px}",
+    ".dc-buttons button:disabled{opacity:.5;cursor:default}",
+    ".dc-typing{align-self:flex-start;color:#666;font-size:13px;padding:4px 8px}",
+    ".dc-note{align-self:center;color:#6b6b70;font-size:12px;text-align:center}",
+    ".dc-error{background:#fdecea;color:#8a1c12;border:1px solid #f5c2bd;align-self:stretch;font-size:14px}",
+    ".dc-progress{height:4px;background:#eee}.dc-progress>div{height:100%;width:0;background:#0a58ca;transition:width .1s}",
+    ".dc-form{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e3e8;background:#fff;align-items:flex-end}",
+    ".dc-input{flex:1;resize:none;border:1px solid #ccc;border-radius:10px;padding:9px 10px;font:inherit;max-height:120px;min-height:40px;box-sizing:border-box}",
+    ".dc-icon{border:0;background:#f0f0f3;border-radius:10px;min-width:44px;min-height:40px;cursor:pointer;font-size:18px}",
+    ".dc-send{background:#e62e04;color:#fff}",
+    ".dc-drop{outline:3px dashed #0a58ca;outline-offset:-6px}",
+    ".dc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:480px){.dc-root.dc-open{inset:0}.dc-root.dc-open .dc-launcher{display:none}.dc-panel{position:fixed;inset:0;width:auto;height:auto;border-radius:0}}"
+  ].join("\n");
+
+  var TYPES = {"image/jpeg": 1, "image/png": 1, "image/gif": 1, "image/webp": 1, "image/heic": 1, "image/heif": 1,
+    "video/mp4": 1, "video/quicktime": 1, "video/webm": 1, "application/pdf": 1};
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs || {}) {
+      if (k === "class") node.className = attrs[k]; else node.setAttribute(k, attrs[k]);
+    }
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function loadSocketIo(done) {
+    if (window.io) return done();
+    var tag = el("script", {src: HOST + "/widget/socket.io.min.js"});
+    tag.onload = done;
+    tag.onerror = function () { done(new Error("chat client did not load")); };
+    document.head.appendChild(tag);
+  }
+
+  function storageKey(token) {
+    // One remembered session per signed-in buyer (the token's payload names the buyer) and per guest.
+    var who = "guest";
+    if (token) { who = token.split(".")[0].slice(0, 40); }
+    return "disputechat:" + who;
+  }
+
+  function Widget(options) {
+    this.opts = options;
+    this.token = options.buyerToken || "";
+    this.key = storageKey(this.token);
+    var saved = {};
+    try { saved = JSON.parse(localStorage.getItem(this.key) || "{}"); } catch (e) { saved = {}; }
+    this.sessionId = saved.sessionId || null;
+    this.lastId = 0;
+    this.seen = {};
+    this.unread = 0;
+    this.pending = {};
+    this.limits = {max_file_bytes: 20 * 1024 * 1024};
+    this.build();
+  }
+
+  Widget.prototype.save = function () {
+    try { localStorage.setItem(this.key, JSON.stringify({sessionId: this.sessionId})); } catch (e) { /* private mode */ }
+  };
+
+  Widget.prototype.build = function () {
+    var self = this;
+    var style = el("style", {}, CSS);
+    document.head.appendChild(style);
+    var root = this.root = el("div", {"class": "dc-root"});
+    var launcher = this.launcher = el("button", {"class": "dc-launcher", type: "button", "aria-label": "Open chat with the dispute assistant", "aria-expanded": "false"}, "\uD83D\uDCAC");
+    this.badge = el("span", {"class": "dc-badge", hidden: ""});
+    this.badge.setAttribute("aria-hidden", "true");
+    launcher.appendChild(this.badge);
+    var panel = this.panel = el("section", {"class": "dc-panel", role: "dialog", "aria-label": this.opts.title || "Order help", hidden: ""});
+    var head = el("div", {"class": "dc-head"});
+    head.appendChild(el("h2", {}, this.opts.title || "Order help"));
+    this.status = el("span", {"class": "dc-status", "aria-live": "polite"}, "connecting\u2026");
+    head.appendChild(this.status);
+    var close = el("button", {"class": "dc-close", type: "button", "aria-label": "Close chat"}, "\u00D7");
+    head.appendChild(close);
+    this.log = el("div", {"class": "dc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "aria-label": "Conversation"});
+    this.typing = el("div", {"class": "dc-typing", hidden: ""}, "Assistant is typing\u2026");
+    this.progress = el("div", {"class": "dc-progress", hidden: ""});
+    this.progressBar = el("div", {role: "progressbar", "aria-label": "Upload progress", "aria-valuemin": "0", "aria-valuemax": "100"});
+    this.progress.appendChild(this.progressBar);
+    var form = this.form = el("form", {"class": "dc-form"});
+    this.file = el("input", {type: "file", "class": "dc-sr", accept: Object.keys(TYPES).join(","), multiple: "", tabindex: "-1", "aria-hidden": "true"});
+    var attach = this.attach = el("button", {"class": "dc-icon", type: "button", "aria-label": "Attach photos, videos or PDF"}, "\uD83D\uDCCE");
+    var label = el("label", {"class": "dc-sr", "for": "dc-input"}, "Your message");
+    this.input = el("textarea", {"class": "dc-input", id: "dc-input", rows: "1", maxlength: "4000", placeholder: "Type your message\u2026"});
+    var send = el("button", {"class": "dc-icon dc-send", type: "submit", "aria-label": "Send"}, "\u27A4");
+    [this.file, attach, label, this.input, send].forEach(function (n) { form.appendChild(n); });
+    [head, this.log, this.progress, form].forEach(function (n) { panel.appendChild(n); });
+    this.log.appendChild(this.typing);
+    root.appendChild(panel);
+    root.appendChild(launcher);
+    (this.opts.container || document.body).appendChild(root);
+
+    launcher.addEventListener("click", function () { self.toggle(); });
+    close.addEventListener("click", function () { self.toggle(false); });
+    panel.addEventListener("keydown", function (e) { if (e.key === "Escape") self.toggle(false); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); self.sendText(); });
+    this.input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); self.sendText(); }
+    });
+    attach.addEventListener("click", function () { self.file.click(); });
+    this.file.addEventListener("change", function () { self.uploadAll(self.file.files); self.file.value = ""; });
+    panel.addEventListener("dragover", function (e) { e.preventDefault(); panel.classList.add("dc-drop"); });
+    panel.addEventListener("dragleave", function () { panel.classList.remove("dc-drop"); });
+    panel.addEventListener("drop", function (e) {
+      e.preventDefault(); panel.classList.remove("dc-drop");
+      if (e.dataTransfer && e.dataTransfer.files.length) self.uploadAll(e.dataTransfer.files);
+    });
+    if (this.opts.open) this.toggle(true);
+  };
+
+  Widget.prototype.toggle = function (open) {
+    var show = open == null ? this.panel.hidden : open;
+    this.panel.hidden = !show;
+    this.root.classList.toggle("dc-open", show);
+    this.launcher.setAttribute("aria-expanded", String(show));
+    if (show) {
+      this.unread = 0; this.renderBadge();
+      this.input.focus();
+      this.log.scrollTop = this.log.scrollHeight;
+    } else {
+      this.launcher.focus();
+    }
+  };
+
+  Widget.prototype.renderBadge = function () {
+    this.badge.hidden = this.unread === 0;
+    this.badge.textContent = String(this.unread);
+    this.launcher.setAttribute("aria-label", this.unread ? "Open chat (" + this.unread + " unread)" : "Open chat with the dispute assistant");
+  };
+
+  Widget.prototype.connect = function () {
+    var self = this;
+    var socket = this.socket = window.io(HOST, {path: "/socket.io/", auth: this.token ? {token: this.token} : {},
+      transports: ["websocket", "polling"], reconnectionDelayMax: 10000});
+    socket.on("connect", function () {
+      self.status.textContent = "online";
+      // Reconnecting: ask for what was missed since the last message shown.
+      socket.emit("session_request", {session_id: self.sessionId, last_id: self.lastId});
+    });
+    socket.on("disconnect", function () { self.status.textContent = "reconnecting\u2026"; });
+    socket.on("connect_error", function (err) {
+      self.status.textContent = "offline";
+      if (err && err.message === "invalid_token") {
+        self.note("Your sign-in has expired. Reload the page to chat again.", true);
+        socket.disconnect();
+      }
+    });
+    socket.on("session_confirm", function (id) {
+      var sessionId = id && id.session_id ? id.session_id : id;
+      if (self.sessionId && sessionId !== self.sessionId) { self.clear(); }
+      self.sessionId = sessionId; self.save();
+    });
+    socket.on("history", function (data) {
+      if (data.limits) self.limits = data.limits;
+      var messages = data.messages || [];
+      messages.forEach(function (m, i) {
+        // Buttons only under the last message: older choices are already made.
+        self.show(m, true, i === messages.length - 1);
+      });
+      if (!self.lastId && !(data.messages || []).length) {
+        self.note(data.signed_in ? "Ask about an order, a dispute or a refund." : "You are not signed in: I can answer general questions.");
+      }
+    });
+    socket.on("user_stored", function (m) {
+      var pendingNode = m.client_id && self.pending[m.client_id];
+      if (pendingNode) {
+        pendingNode.classList.remove("dc-pending");
+        delete self.pending[m.client_id];
+        self.markSeen(m.id);
+      } else {
+        self.show(m);
+      }
+    });
+    socket.on("bot_uttered", function (m) { self.show(m); });
+    socket.on("bot_typing", function (t) { self.typing.hidden = !t.typing; self.log.appendChild(self.typing); });
+    socket.on("error_message", function (m) { self.note(m.text, true); });
+  };
+
+  Widget.prototype.clear = function () {
+    var typing = this.typing;
+    Array.prototype.slice.call(this.log.children).forEach(function (n) { if (n !== typing) n.remove(); });
+    this.seen = {}; this.lastId = 0;
+  };
+
+  Widget.prototype.markSeen = function (id) {
+    if (typeof id === "number") { this.seen[id] = true; if (id > this.lastId) this.lastId = id; }
+  };
+
+  Widget.prototype.add = function (node) {
+    this.log.insertBefore(node, this.typing);
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  Widget.prototype.note = function (text, isError) {
+    this.add(el("div", {"class": isError ? "dc-msg dc-error" : "dc-note", role: isError ? "alert" : "note"}, text));
+  };
+
+  Widget.prototype.show = function (m, fromHistory, withButtons) {
+    var self = this;
+    if (typeof m.id === "number") { if (this.seen[m.id]) return; this.markSeen(m.id); }
+    var who = m.sender === "buyer" ? "buyer" : (m.sender === "agent" ? "agent" : "bot");
+    var bubble = el("div", {"class": "dc-msg dc-" + who});
+    if (who === "agent") bubble.appendChild(el("span", {"class": "dc-who"}, (m.agent_name || "Agent") + " \u00B7 help desk"));
+    else if (who === "bot") bubble.appendChild(el("span", {"class": "dc-sr"}, "Assistant:"));
+    else bubble.appendChild(el("span", {"class": "dc-sr"}, "You:"));
+    if (m.text) bubble.appendChild(linkify(m.text));
+    var src = m.attachment && m.attachment.payload && m.attachment.payload.src;
+    if (src && /^https?:\/\//.test(src)) bubble.appendChild(el("img", {src: src, alt: "Image from the assistant"}));
+    this.add(bubble);
+    var replies = m.quick_replies || [];
+    if (replies.length && (!fromHistory || withButtons)) {
+      var row = el("div", {"class": "dc-buttons", role: "group", "aria-label": "Suggested answers"});
+      replies.forEach(function (r) {
+        var b = el("button", {type: "button"}, r.title);
+        b.addEventListener("click", function () {
+          Array.prototype.forEach.call(row.querySelectorAll("button"), function (x) { x.disabled = true; });
+          self.send(r.payload, r.title);
+        });
+        row.appendChild(b);
+      });
+      this.add(row);
+    }
+    if (who !== "buyer" && !fromHistory) {
+      this.typing.hidden = true;
+      if (this.panel.hidden) { this.unread += 1; this.renderBadge(); }
+    }
+  };
+
+  function linkify(text) {
+    var span = document.createElement("span");
+    var parts = text.split(/(https?:\/\/[^\s]+)/g);
+    parts.forEach(function (part, i) {
+      if (i % 2) span.appendChild(el("a", {href: part, target: "_blank", rel: "noopener noreferrer"}, part));
+      else span.appendChild(document.createTextNode(part));
+    });
+    return span;
+  }
+
+  Widget.prototype.sendText = function () {
+    var text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.send(text, text);
+  };
+
+  Widget.prototype.send = function (message, shown) {
+    if (!this.socket || !this.socket.connected) {
+      this.note("Not connected: your message was not sent. It will work again as soon as the connection is back.", true);
+      if (message === shown) this.input.value = message;
+      return;
+    }
+    var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    var bubble = el("div", {"class": "dc-msg dc-buyer dc-pending"});
+    bubble.appendChild(el("span", {"class": "dc-sr"}, "You:"));
+    bubble.appendChild(document.createTextNode(shown));
+    this.pending[clientId] = bubble;
+    this.add(bubble);
+    this.typing.hidden = false;
+    this.socket.emit("user_uttered", {message: message, session_id: this.sessionId, client_id: clientId,
+      customData: {page: location.pathname}});
+  };
+
+  Widget.prototype.uploadAll = function (files) {
+    var self = this;
+    var list = Array.prototype.slice.call(files || []);
+    var next = function () { if (list.length) self.upload(list.shift(), next); };
+    next();
+  };
+
+  Widget.prototype.upload = function (file, done) {
+    var self = this;
+    var max = this.limits.max_file_bytes;
+    if (!this.token) { this.note("Sign in to attach files to a dispute.", true); return done(); }
+    if (file.type && !TYPES[file.type]) {
+      this.note(file.name + " can't be attached: send photos (JPEG, PNG, GIF, WebP, HEIC), videos (MP4, MOV, WebM) or PDF.", true);
+      return done();
+    }
+    if (file.size > max) {
+      this.note(file.name + " is larger than " + Math.round(max / 1048576) + " MB, the limit per file.", true);
+      return done();
+    }
+    var data = new FormData();
+    data.append("file", file, file.name);
+    data.append("session_id", this.sessionId || "");
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", HOST + "/api/widget/uploads");
+    xhr.setRequestHeader("Authorization", "Bearer " + this.token);
+    this.progress.hidden = false; this.progressBar.style.width = "0";
+    xhr.upload.onprogress = function (e) {
+      if (e.lengthComputable) {
+        var pct = Math.round(100 * e.loaded / e.total);
+        self.progressBar.style.width = pct + "%"; self.progressBar.setAttribute("aria-valuenow", String(pct));
+      }
+    };
+    xhr.onloadend = function () {
+      self.progress.hidden = true;
+      if (xhr.status !== 200) {
+        var message = "Upload failed; please try again.";
+        try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* not JSON */ }
+        self.note(file.name + ": " + message, true);
+      }
+      done();
+    };
+    xhr.send(data);
+  };
+
+  window.DisputeChat = {
+    init: function (options) {
+      options = options || {};
+      var widget = new Widget(options);
+      loadSocketIo(function (err) {
+        if (err) { widget.status.textContent = "offline"; widget.note("The chat could not load. Please reload the page.", true); return; }
+        widget.connect();
+      });
+      return widget;
+    }
+  };
+
+  if (script && script.hasAttribute("data-auto-init")) {
+    window.DisputeChat.init({buyerToken: script.getAttribute("data-buyer-token") || "",
+      title: script.getAttribute("data-title") || undefined, open: script.hasAttribute("data-open")});
+  }
+})();

@@ -1,0 +1,240 @@
+"""The web channel: socket.io (Rasa socketio protocol + the widget's extras) and the upload endpoint, against a
+gateway served by uvicorn on loopback with a stand-in Rasa. Browser tests are in tests/browser."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import threading
+import time
+from http.server import ThreadingHTTPServer
+
+import httpx
+import pytest
+import socketio
+import uvicorn
+
+from bot.composition import build_services
+from bot.disputes.clock import SystemClock
+from bot.gateway import create_app
+from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.store import migrate
+from bot.store.seed import seed
+from fake_telegram import free_port
+from samples import image_bytes
+from stand_in_rasa import StandInRasa
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
+    rasa.received = []
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
+                                  "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}"})
+    rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    seed(services.engine, SystemClock(), settings.rules, services.evidence)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port,
+                                           ws="wsproto", log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "gateway did not start"
+        time.sleep(0.05)
+    server.url, server.rasa, server.services = f"http://127.0.0.1:{port}", rasa, services
+    yield server
+    server.should_exit = True
+    rasa.shutdown()
+    rasa.server_close()
+    time.sleep(0.2)
+    services.close()
+
+
+class Browser:
+    """A socket.io client behaving like the widget: records every event it receives."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url, self.token = url, token
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.events: list = []
+        for name in ("session_confirm", "history", "bot_uttered", "user_stored", "bot_typing", "error_message"):
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name):
+        async def record(data=None):
+            self.events.append((name, data))
+        return record
+
+    async def close(self) -> None:
+        # The polling transport's disconnect waits for the pending long-poll (up to the 25 s ping interval);
+        # the server has the close packet by then, which is all a test needs.
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self.client.disconnect(), 1)
+
+    async def connect(self, session_id: str | None = None, last_id: int = 0) -> str:
+        await self.client.connect(self.url, socketio_path="/socket.io/", auth={"token": self.token} if self.token
+                                  else None, transports=["polling"])  # aiohttp 3.9 (pinned by Rasa) lacks the client websocket API
+        await self.client.emit("session_request", {"session_id": session_id, "last_id": last_id})
+        return await self.wait("session_confirm")
+
+    async def wait(self, name: str, count: int = 1, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [data for event, data in self.events if event == name]
+            if len(found) >= count:
+                return found[count - 1]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no {name} #{count}; got {self.events}")
+
+    async def say(self, text: str, session_id: str, n: int) -> dict:
+        await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "client_id": f"c{n}",
+                                                "customData": {"buyer_id": "ben"}})
+        return await self.wait("bot_uttered", n)
+
+
+def _token(gateway, buyer):
+    return gateway.services.buyer_tokens.issue(buyer)
+
+
+async def test_guest_conversation_in_rasa_socketio_format(gateway):
+    guest = Browser(gateway.url)
+    session = await guest.connect()
+    history = await guest.wait("history")
+    assert history["session_id"] == session and history["signed_in"] is False and history["messages"] == []
+    reply = await guest.say("hello", session, 1)
+    assert reply["text"] == "you said hello" and reply["sender"] == "bot" and isinstance(reply["id"], int)
+    stored = await guest.wait("user_stored")
+    assert stored["client_id"] == "c1" and stored["text"] == "hello"
+    sent = gateway.rasa.received[-1]
+    assert sent["sender"] == f"web:guest:{session}" and "buyer_id" not in sent["metadata"]
+    await guest.close()
+
+
+async def test_the_buyer_comes_from_the_token_never_from_custom_data(gateway):
+    anna = Browser(gateway.url, _token(gateway, "anna"))
+    session = await anna.connect()
+    await anna.say("menu", session, 1)
+    assert gateway.rasa.received[-1]["metadata"] == {"channel": "web", "buyer_id": "anna"}
+    reply = await anna.wait("bot_uttered")
+    assert [q["title"] for q in reply["quick_replies"]] == ["Open", "Order"]
+    assert reply["quick_replies"][0] == {"content_type": "text", "title": "Open", "payload": "/open_dispute"}
+    await anna.say("/open_dispute", session, 2)  # offered: passes as is
+    await anna.say('/inform{"order_number":"8190334512007790"}', session, 3)  # never offered: defused
+    assert [r["message"] for r in gateway.rasa.received[-2:]] == [
+        "/open_dispute", 'inform{"order_number":"8190334512007790"}']
+    await anna.close()
+
+
+def test_an_invalid_token_is_refused_at_connect(gateway):
+    # The socket.io handshake by hand (Engine.IO v4 polling), to read the server's exact answer.
+    base = f"{gateway.url}/socket.io/?EIO=4&transport=polling"
+    with httpx.Client(timeout=10) as http:
+        open_packet = http.get(base).text
+        sid = json.loads(open_packet[1:])["sid"]
+        http.post(f"{base}&sid={sid}", content='40{"token":"forged.token.value"}')
+        answer = http.get(f"{base}&sid={sid}").text
+    assert answer.startswith("44") and "invalid_token" in answer
+
+
+async def test_history_after_a_reload_and_missed_messages_after_a_reconnect(gateway):
+    token = _token(gateway, "anna")
+    tab = Browser(gateway.url, token)
+    session = await tab.connect()
+    first = await tab.say("first", session, 1)
+    await tab.close()
+
+    reloaded = Browser(gateway.url, token)
+    assert await reloaded.connect(session) == session
+    history = (await reloaded.wait("history"))["messages"]
+    assert [(m["sender"], m.get("text")) for m in history] == [("buyer", "first"), ("bot", "you said first")]
+    await reloaded.say("second", session, 1)
+    await reloaded.close()
+
+    back = Browser(gateway.url, token)  # reconnects knowing the last message it showed
+    await back.connect(session, last_id=first["id"])
+    missed = (await back.wait("history"))["messages"]
+    assert [m.get("text") for m in missed] == ["second", "you said second"]
+    await back.close()
+
+
+async def test_a_session_id_cannot_be_taken_over_with_another_token(gateway):
+    anna = Browser(gateway.url, _token(gateway, "anna"))
+    session = await anna.connect()
+    await anna.say("my secret order", session, 1)
+    await anna.close()
+    ben = Browser(gateway.url, _token(gateway, "ben"))
+    other = await ben.connect(session)
+    assert other != session
+    assert (await ben.wait("history"))["messages"] == []
+    await ben.client.emit("user_uttered", {"message": "hi", "session_id": session})
+    error = await ben.wait("error_message")
+    assert "not recognised" in error["text"]
+    guest = Browser(gateway.url)
+    assert await guest.connect(session) != session
+    await ben.close()
+    await guest.close()
+
+
+async def test_bad_messages_get_a_clear_error(gateway):
+    guest = Browser(gateway.url)
+    session = await guest.connect()
+    await guest.client.emit("user_uttered", {"message": "x" * 4001, "session_id": session, "client_id": "c9"})
+    error = await guest.wait("error_message")
+    assert "4000" in error["text"] and error["client_id"] == "c9"
+    await guest.client.emit("user_uttered", "not an object")
+    await guest.wait("error_message", 2)
+    gateway.rasa.shutdown()
+    gateway.rasa.server_close()
+    reply = await guest.say("anyone?", session, 1)
+    assert "not available right now" in reply["text"]
+    await guest.close()
+
+
+def _upload(gateway, token, session, data, name="photo.jpg"):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(f"{gateway.url}/api/widget/uploads", headers=headers, data={"session_id": session},
+                      files={"file": (name, data)}, timeout=20)
+
+
+async def test_uploads_are_checked_then_sent_as_evidence(gateway):
+    token = _token(gateway, "anna")
+    anna = Browser(gateway.url, token)
+    session = await anna.connect()
+    photo = image_bytes()
+    response = await asyncio.to_thread(_upload, gateway, token, session, photo)
+    assert response.status_code == 200 and response.json()["attached"] == "photo.jpg"
+    reply = await anna.wait("bot_uttered")
+    assert reply["text"] == "you said /send_evidence"
+    [attachment] = gateway.rasa.received[-1]["metadata"]["attachments"]
+    assert gateway.services.evidence.get(attachment["sha256"]) == photo
+    stored = await anna.wait("user_stored")
+    assert stored["text"] == "[photo.jpg]"
+
+    refused = await asyncio.to_thread(_upload, gateway, token, session, b"MZ\x90\x00 not a picture", "virus.jpg")
+    assert refused.status_code == 422 and "not a file I can attach" in refused.json()["error"]
+    limit = gateway.services.settings.rules.max_evidence_file_bytes
+    too_big = await asyncio.to_thread(_upload, gateway, token, session, photo + b"\0" * limit)
+    assert too_big.status_code == 422 and "larger than" in too_big.json()["error"]
+    ben = _token(gateway, "ben")
+    assert (await asyncio.to_thread(_upload, gateway, ben, session, photo)).status_code == 403
+    assert (await asyncio.to_thread(_upload, gateway, None, session, photo)).status_code == 401
+    assert len([r for r in gateway.rasa.received if r["message"] == "/send_evidence"]) == 1
+    await anna.close()
+
+
+def test_demo_sign_in_only_for_demo_buyers_and_the_widget_assets(gateway):
+    buyers = httpx.get(f"{gateway.url}/api/demo/buyers").json()["buyers"]
+    assert [b["id"] for b in buyers] == ["anna", "ben", "chen"]
+    token = httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "anna"}).json()["token"]
+    assert gateway.services.buyer_tokens.buyer_id(token) == "anna"
+    assert httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "someone"}).status_code == 403
+    widget = httpx.get(f"{gateway.url}/widget.js")
+    assert widget.status_code == 200 and "DisputeChat" in widget.text
+    assert "javascript" in widget.headers["content-type"]
+    page = httpx.get(f"{gateway.url}/")
+    assert page.status_code == 200 and "/widget.js" in page.text
+    client = httpx.get(f"{gateway.url}/widget/socket.io.min.js")
+    assert client.status_code == 200, "web/node_modules missing: `make install` runs npm ci --prefix web"
