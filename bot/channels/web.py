@@ -1,7 +1,7 @@
 """Web chat channel: socket.io at /socket.io/, compatible with Rasa's socketio channel (session_request /
-session_confirm, user_uttered / bot_uttered, customData), plus the widget's extras: `history` after each
-session_request (shown again after a reload, replayed after a reconnect), `user_stored`, `bot_typing`, and an
-upload endpoint for evidence.
+session_confirm, user_uttered / bot_uttered, customData), plus the widget's extras: `bot_message` (the same
+message with its transcript id and sender), `history` after each session_request (shown again after a reload,
+replayed after a reconnect), `user_stored`, `bot_typing`, and an upload endpoint for evidence.
 
 The buyer comes only from a buyer token checked at connect (`auth.token`, or `?token=` for clients such as
 rasa-webchat that cannot send auth); without one the visitor is a guest who gets general answers. A session id
@@ -42,14 +42,29 @@ def conversation_id(session_id: str, buyer: Optional[str]) -> str:
 
 
 def rasa_format(message: Dict[str, Any]) -> Dict[str, Any]:
-    """A stored message as Rasa's socketio channel emits it (so rasa-webchat renders it), plus id and sender."""
-    out: Dict[str, Any] = {"id": message["id"], "sender": message.get("sender", "bot")}
+    """Exactly what Rasa's socketio channel emits as `bot_uttered`: rasa-webchat recognises a message by its
+    exact keys ({text}, {text, quick_replies}, {attachment}), so nothing else may be added."""
+    text = message.get("text") or ""
+    if message.get("sender") == "agent":
+        text = f"{message.get('agent_name') or 'Agent'} (help desk): {text}"
+    if message.get("image") and not text and not message.get("buttons"):
+        return {"attachment": {"type": "image", "payload": {"src": message["image"]}}}
+    if message.get("buttons"):
+        return {"text": text, "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                                                for b in message["buttons"]]}
+    return {"text": text}
+
+
+def widget_format(message: Dict[str, Any]) -> Dict[str, Any]:
+    """The widget's `bot_message`: the same content plus transcript id, sender and agent name."""
+    if message.get("sender") == "buyer":
+        return {"id": message["id"], "sender": "buyer", "text": message.get("text") or "", "at": message.get("at")}
+    out: Dict[str, Any] = {"id": message.get("id"), "sender": message.get("sender", "bot"),
+                           "text": message.get("text") or "", "at": message.get("at")}
     if message.get("agent_name"):
         out["agent_name"] = message["agent_name"]
     if message.get("image"):
         out["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
-    if message.get("text") is not None or not message.get("image"):
-        out["text"] = message.get("text") or ""
     if message.get("buttons"):
         out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
                                 for b in message["buttons"]]
@@ -108,7 +123,7 @@ class WebChannel:
         history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
         await self.sio.emit("history", {"session_id": session_id, "signed_in": buyer is not None,
                                         "limits": self.limits,
-                                        "messages": [self._for_widget(m) for m in history]}, to=sid)
+                                        "messages": [widget_format(m) for m in history]}, to=sid)
 
     async def _user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.sio.get_session(sid)
@@ -141,19 +156,18 @@ class WebChannel:
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for web session: %s", exc)
             await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
-            await self.sio.emit("bot_uttered", {"text": UNAVAILABLE, "sender": "bot"}, room=session_id)
+            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": UNAVAILABLE}])
             return
-        stored = {**self._for_widget(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
+        stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
         await self.sio.emit("user_stored", stored, room=session_id)
-        for message in exchange.replies:
-            await self.sio.emit("bot_uttered", rasa_format(message), room=session_id)
-        await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
+        await self.deliver(session_id, exchange.replies)
 
-    @staticmethod
-    def _for_widget(message: Dict[str, Any]) -> Dict[str, Any]:
-        if message.get("sender") == "buyer":
-            return {"id": message["id"], "sender": "buyer", "text": message.get("text") or "", "at": message["at"]}
-        return {**rasa_format(message), "at": message["at"]}
+    async def deliver(self, session_id: str, messages: List[Dict[str, Any]]) -> None:
+        """To every tab of the session: `bot_uttered` for Rasa-protocol clients, `bot_message` for the widget."""
+        for message in messages:
+            await self.sio.emit("bot_uttered", rasa_format(message), room=session_id)
+            await self.sio.emit("bot_message", widget_format(message), room=session_id)
+        await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
 
 
 router = APIRouter()

@@ -12,7 +12,7 @@
   var HOST = script ? new URL(script.src, location.href).origin : location.origin;
   var CSS = [
     ".dc-root{position:fixed;right:16px;bottom:16px;z-index:2147483000;font:15px/1.4 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1d1d1f}",
-    ".dc-launcher{width:60px;height:60px;border-radius:50%;border:0;background:#e62e04;color:#fff;font-size:26px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative}",
+    ".dc-launcher{width:60px;height:60px;border-radius:50%;border:0;background:#e62e04;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);position:relative;display:flex;align-items:center;justify-content:center}",
     ".dc-launcher:focus-visible,.dc-root button:focus-visible,.dc-input:focus-visible{outline:3px solid #0a58ca;outline-offset:2px}",
     ".dc-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;border-radius:11px;background:#0a58ca;color:#fff;font-size:13px;line-height:22px;padding:0 6px;box-sizing:border-box}",
     ".dc-panel{position:absolute;right:0;bottom:72px;width:370px;height:min(600px,calc(100vh - 100px));background:#fff;border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}",
@@ -39,7 +39,7 @@
     ".dc-progress{height:4px;background:#eee}.dc-progress>div{height:100%;width:0;background:#0a58ca;transition:width .1s}",
     ".dc-form{display:flex;gap:6px;padding:8px;border-top:1px solid #e3e3e8;background:#fff;align-items:flex-end}",
     ".dc-input{flex:1;resize:none;border:1px solid #ccc;border-radius:10px;padding:9px 10px;font:inherit;max-height:120px;min-height:40px;box-sizing:border-box}",
-    ".dc-icon{border:0;background:#f0f0f3;border-radius:10px;min-width:44px;min-height:40px;cursor:pointer;font-size:18px}",
+    ".dc-icon{border:0;background:#f0f0f3;color:#333;border-radius:10px;min-width:44px;min-height:40px;cursor:pointer;display:flex;align-items:center;justify-content:center}",
     ".dc-send{background:#e62e04;color:#fff}",
     ".dc-drop{outline:3px dashed #0a58ca;outline-offset:-6px}",
     ".dc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
@@ -48,6 +48,19 @@
 
   var TYPES = {"image/jpeg": 1, "image/png": 1, "image/gif": 1, "image/webp": 1, "image/heic": 1, "image/heif": 1,
     "video/mp4": 1, "video/quicktime": 1, "video/webm": 1, "application/pdf": 1};
+
+  // Icons as inline SVG: emoji glyphs are missing on many systems (and in headless browsers).
+  var ICONS = {
+    chat: '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z"/></svg>',
+    clip: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"/></svg>',
+    send: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 20.5V14l9-2-9-2V3.5L22 12z"/></svg>'
+  };
+
+  function iconButton(attrs, icon) {
+    var button = el("button", attrs);
+    button.innerHTML = ICONS[icon];
+    return button;
+  }
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -61,7 +74,7 @@
   function loadSocketIo(done) {
     if (window.io) return done();
     var tag = el("script", {src: HOST + "/widget/socket.io.min.js"});
-    tag.onload = done;
+    tag.onload = function () { done(); };
     tag.onerror = function () { done(new Error("chat client did not load")); };
     document.head.appendChild(tag);
   }
@@ -97,7 +110,7 @@
     var style = el("style", {}, CSS);
     document.head.appendChild(style);
     var root = this.root = el("div", {"class": "dc-root"});
-    var launcher = this.launcher = el("button", {"class": "dc-launcher", type: "button", "aria-label": "Open chat with the dispute assistant", "aria-expanded": "false"}, "\uD83D\uDCAC");
+    var launcher = this.launcher = iconButton({"class": "dc-launcher", type: "button", "aria-label": "Open chat with the dispute assistant", "aria-expanded": "false"}, "chat");
     this.badge = el("span", {"class": "dc-badge", hidden: ""});
     this.badge.setAttribute("aria-hidden", "true");
     launcher.appendChild(this.badge);
@@ -115,10 +128,10 @@
     this.progress.appendChild(this.progressBar);
     var form = this.form = el("form", {"class": "dc-form"});
     this.file = el("input", {type: "file", "class": "dc-sr", accept: Object.keys(TYPES).join(","), multiple: "", tabindex: "-1", "aria-hidden": "true"});
-    var attach = this.attach = el("button", {"class": "dc-icon", type: "button", "aria-label": "Attach photos, videos or PDF"}, "\uD83D\uDCCE");
-    var label = el("label", {"class": "dc-sr", "for": "dc-input"}, "Your message");
-    this.input = el("textarea", {"class": "dc-input", id: "dc-input", rows: "1", maxlength: "4000", placeholder: "Type your message\u2026"});
-    var send = el("button", {"class": "dc-icon dc-send", type: "submit", "aria-label": "Send"}, "\u27A4");
+    var attach = this.attach = iconButton({"class": "dc-icon", type: "button", "aria-label": "Attach photos, videos or PDF"}, "clip");
+    var label = el("label", {"class": "dc-sr", "for": "dispute-chat-input"}, "Your message");
+    this.input = el("textarea", {"class": "dc-input", id: "dispute-chat-input", rows: "1", maxlength: "4000", placeholder: "Type your message\u2026"});
+    var send = iconButton({"class": "dc-icon dc-send", type: "submit", "aria-label": "Send"}, "send");
     [this.file, attach, label, this.input, send].forEach(function (n) { form.appendChild(n); });
     [head, this.log, this.progress, form].forEach(function (n) { panel.appendChild(n); });
     this.log.appendChild(this.typing);
@@ -207,7 +220,7 @@
         self.show(m);
       }
     });
-    socket.on("bot_uttered", function (m) { self.show(m); });
+    socket.on("bot_message", function (m) { self.show(m); });
     socket.on("bot_typing", function (t) { self.typing.hidden = !t.typing; self.log.appendChild(self.typing); });
     socket.on("error_message", function (m) { self.note(m.text, true); });
   };

@@ -60,7 +60,8 @@ class Browser:
         self.url, self.token = url, token
         self.client = socketio.AsyncClient(reconnection=False)
         self.events: list = []
-        for name in ("session_confirm", "history", "bot_uttered", "user_stored", "bot_typing", "error_message"):
+        for name in ("session_confirm", "history", "bot_uttered", "bot_message", "user_stored", "bot_typing",
+                     "error_message"):
             self.client.on(name, self._recorder(name))
 
     def _recorder(self, name):
@@ -92,7 +93,7 @@ class Browser:
     async def say(self, text: str, session_id: str, n: int) -> dict:
         await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "client_id": f"c{n}",
                                                 "customData": {"buyer_id": "ben"}})
-        return await self.wait("bot_uttered", n)
+        return await self.wait("bot_message", n)
 
 
 def _token(gateway, buyer):
@@ -106,6 +107,7 @@ async def test_guest_conversation_in_rasa_socketio_format(gateway):
     assert history["session_id"] == session and history["signed_in"] is False and history["messages"] == []
     reply = await guest.say("hello", session, 1)
     assert reply["text"] == "you said hello" and reply["sender"] == "bot" and isinstance(reply["id"], int)
+    assert await guest.wait("bot_uttered") == {"text": "you said hello"}  # exactly Rasa's socketio format
     stored = await guest.wait("user_stored")
     assert stored["client_id"] == "c1" and stored["text"] == "hello"
     sent = gateway.rasa.received[-1]
@@ -119,6 +121,7 @@ async def test_the_buyer_comes_from_the_token_never_from_custom_data(gateway):
     await anna.say("menu", session, 1)
     assert gateway.rasa.received[-1]["metadata"] == {"channel": "web", "buyer_id": "anna"}
     reply = await anna.wait("bot_uttered")
+    assert set(reply) == {"text", "quick_replies"}
     assert [q["title"] for q in reply["quick_replies"]] == ["Open", "Order"]
     assert reply["quick_replies"][0] == {"content_type": "text", "title": "Open", "payload": "/open_dispute"}
     await anna.say("/open_dispute", session, 2)  # offered: passes as is
@@ -206,7 +209,7 @@ async def test_uploads_are_checked_then_sent_as_evidence(gateway):
     photo = image_bytes()
     response = await asyncio.to_thread(_upload, gateway, token, session, photo)
     assert response.status_code == 200 and response.json()["attached"] == "photo.jpg"
-    reply = await anna.wait("bot_uttered")
+    reply = await anna.wait("bot_message")
     assert reply["text"] == "you said /send_evidence"
     [attachment] = gateway.rasa.received[-1]["metadata"]["attachments"]
     assert gateway.services.evidence.get(attachment["sha256"]) == photo

@@ -29,3 +29,11 @@ def test_without_secrets_nothing_changes(monkeypatch):
     monkeypatch.delenv("BOT_SECRET", raising=False)
     record = logging.LogRecord("bot", logging.INFO, __file__, 1, "plain %s", ("text",), None)
     assert RedactingFormatter("%(message)s").format(record) == "plain text"
+
+
+def test_buyer_tokens_in_urls_are_blanked(monkeypatch):
+    monkeypatch.delenv("TELEGRAM_TOKEN", raising=False)
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "GET %s HTTP/1.1" 200', (
+        "127.0.0.1", "/socket.io/?EIO=4&token=eyJidXllciI6ImFubmEifQ.aBc.dEf&transport=polling"), None)
+    text = RedactingFormatter("%(message)s").format(record)
+    assert "eyJidXllciI6ImFubmEifQ" not in text and "&token=[redacted]&transport=polling" in text
