@@ -14,7 +14,9 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop in this thread until it stops, and tests after the
+# browser module (asyncio ones) need the thread free again.
+@pytest.fixture(scope="module")
 def playwright_driver():
     if not Path(CHROMIUM).exists():
         pytest.skip("Browser tests need Debian's chromium (.ci/run installs it: apt-get install chromium)")
