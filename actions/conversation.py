@@ -6,7 +6,9 @@ from typing import List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 
-from .common import button
+from bot.conversation.draft import FORM_SLOTS
+
+from .common import buyer_id, services
 
 FALLBACK = "action_fallback"
 
@@ -35,21 +37,67 @@ class ActionFallback(Action):
             dispatcher.utter_message(text="Sorry, I didn't get that. Could you say it another way? For example: "
                                           "'my earbuds arrived broken' or 'where is my refund'.")
         else:
-            dispatcher.utter_message(
-                text="I'm still not sure what you need. I can get a person from our help desk, or pick one of "
-                     "these:",
-                buttons=[button("Talk to a person", "request_human"), button("Open a dispute", "open_dispute"),
-                         button("My orders", "list_orders"), button("Dispute status", "check_dispute_status")])
+            # Second miss in a row: a person takes over (the gateway queues the conversation on this payload).
+            dispatcher.utter_message(text="Sorry, I still don't understand. I'm getting a person from our help "
+                                          "desk; they will see what you wrote.")
+            dispatcher.utter_message(json_message={"handoff": {"reason": "fallback", "draft": draft_of(tracker)}})
         # The misunderstood message is taken back so it does not steer the dialogue.
         return [UserUtteranceReverted()]
 
 
+def draft_of(tracker: Tracker) -> dict:
+    """What the dispute form has collected so far, for the agent's case summary."""
+    draft = {slot: tracker.get_slot(slot) for slot in FORM_SLOTS + ("evidence_files",)}
+    if tracker.active_loop.get("name"):
+        draft["asking"] = tracker.get_slot("requested_slot")
+    return {k: v for k, v in draft.items() if v is not None}
+
+
 class ActionRequestHuman(Action):
+    """Asks the gateway (custom payload) to queue the conversation for the help desk, with the form so far."""
+
     def name(self) -> Text:
         return "action_request_human"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        reason = "asked"
+        buyer = buyer_id(tracker)
+        if buyer is not None:
+            try:
+                if any(d.dispute.status.value == "escalated" for d in services().disputes.list_disputes(buyer)):
+                    reason = "escalated"
+            except Exception:  # the reason is a hint for agents; the hand-off must not fail on it
+                pass
         dispatcher.utter_message(text="I'm asking a person from our help desk to join. They will see what we "
-                                      "have so far, so you won't need to repeat it. Meanwhile you can keep "
-                                      "writing here.")
+                                      "have so far, so you won't need to repeat it.")
+        dispatcher.utter_message(json_message={"handoff": {"reason": reason, "draft": draft_of(tracker)}})
         return [SlotSet("handoff_requested", True)]
+
+
+class ActionBackToBot(Action):
+    """The help desk handed the conversation back (the gateway says what happened in the metadata)."""
+
+    def name(self) -> Text:
+        return "action_back_to_bot"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        metadata = tracker.latest_message.get("metadata") or {}
+        handoff = metadata.get("handoff") if isinstance(metadata.get("handoff"), dict) else None
+        events: List[EventType] = [SlotSet("handoff_requested", None)]
+        if handoff is None:
+            dispatcher.utter_message(text="You're talking to the assistant. What can I do for you?")
+            return events
+        agent = handoff.get("agent")
+        lines = ["You're back with the assistant."]
+        if agent:
+            lines.append(f"{agent} from our help desk has handed the conversation back.")
+        if handoff.get("note"):
+            lines.append(f"Their note: \"{handoff['note']}\"")
+        numbers = [n for n in handoff.get("disputes") or [] if isinstance(n, str)]
+        if numbers:
+            lines.append("Dispute " + ", ".join(numbers) + " is on record; ask me for its status any time.")
+            events.append(SlotSet("last_dispute", numbers[0]))
+            # The agent filed or changed the dispute: the half-filled form is done with.
+            events += [SlotSet(slot, None) for slot in FORM_SLOTS + ("evidence_files", "draft_id")]
+        dispatcher.utter_message(text=" ".join(lines))
+        return events

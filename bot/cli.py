@@ -89,6 +89,14 @@ def cmd_token(services: Services, args) -> int:
     return 0
 
 
+def cmd_agent_create(services: Services, args) -> int:
+    agent, token = services.accounts.create_agent(args.name, args.role)
+    print(token)
+    print(f"Agent {agent.name} ({agent.role.value}) created. The token above is shown once: only its hash is "
+          f"kept. Sign in at /agent or send it as 'Authorization: Bearer <token>' to /api/agent.", file=sys.stderr)
+    return 0
+
+
 def cmd_link_code(services: Services, args) -> int:
     code = services.accounts.issue_link_code(args.buyer_id)
     print(code)
@@ -146,6 +154,10 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("token", help="print a signed buyer token for the web widget and chat endpoint")
     t.add_argument("buyer_id")
     t.set_defaults(func=cmd_token)
+    ac = sub.add_parser("agent-create", help="create a help-desk agent and print its token (shown once)")
+    ac.add_argument("name")
+    ac.add_argument("--role", choices=["agent", "dispute_team", "admin"], default="agent")
+    ac.set_defaults(func=cmd_agent_create)
     lc = sub.add_parser("link-code", help="print a one-time code that links a chat account to a buyer")
     lc.add_argument("buyer_id")
     lc.set_defaults(func=cmd_link_code)

@@ -12,6 +12,7 @@ from bot.disputes.services import DisputeService
 from bot.settings import Settings
 from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
+from bot.store.handoffs import SqlHandoffs
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.uow import SqlUnitOfWorkFactory
@@ -30,6 +31,7 @@ class Services:
     channel_state: SqlChannelState
     transcripts: SqlTranscripts
     web_sessions: SqlWebSessions
+    handoffs: SqlHandoffs
 
     def close(self) -> None:
         self.engine.dispose()
@@ -52,4 +54,5 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         channel_state=SqlChannelState(engine, clock),
         transcripts=SqlTranscripts(engine, clock),
         web_sessions=SqlWebSessions(engine, clock),
+        handoffs=SqlHandoffs(engine, clock),
     )

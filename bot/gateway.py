@@ -13,7 +13,9 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from bot.channels import rest, site, telegram, web
+from bot.channels import agent_api, rest, site, telegram, web
+from bot.helpdesk.desk import HelpDesk
+from bot.helpdesk.model import Handoff
 from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import Relay
 from bot.composition import Services, build_services
@@ -56,6 +58,20 @@ async def _sweep_forever(services: Services) -> None:
         await asyncio.sleep(interval)
 
 
+def _deliverer(app: FastAPI):
+    """Sends what a help-desk agent (or the resumed bot) writes to the buyer's channel."""
+
+    async def deliver(handoff: Handoff, messages) -> None:
+        parts = handoff.conversation_id.split(":")
+        if handoff.channel == web.CHANNEL and len(parts) == 3:
+            await app.state.web.deliver(parts[2], messages)
+        elif handoff.channel == telegram.CHANNEL and app.state.telegram is not None and len(parts) == 3:
+            await app.state.telegram.deliver(int(parts[1]), messages)
+        # REST clients read the transcript; nothing can be pushed to them.
+
+    return deliver
+
+
 async def _telegram_then_push(channel: "telegram.TelegramChannel", notifier: Notifier) -> None:
     await channel.start_with_retries()
     await notifier.run_forever()
@@ -71,9 +87,19 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
         app.state.offered_payloads = OfferedPayloads()
-        app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts)
+        app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts,
+                                app.state.services.handoffs)
         app.state.web = web.WebChannel(app.state.services, app.state.relay)
+        agent_api.register_agent_socket(app.state.web.sio, lambda: (app.state.services, app.state.helpdesk))
         app.state.socketio = app.state.web.asgi_app()
+        if settings.agent_webhook_url and not settings.agent_webhook_secret:
+            log.warning("AGENT_WEBHOOK_URL is set without AGENT_WEBHOOK_SECRET: the webhook is off")
+        notifier = agent_api.AgentNotifier(
+            app.state.web.sio, settings.agent_webhook_url if settings.agent_webhook_secret else None,
+            settings.agent_webhook_secret, app.state.http)
+        app.state.helpdesk = HelpDesk(app.state.services, app.state.relay, _deliverer(app), notifier)
+        notifier.helpdesk = app.state.helpdesk
+        app.state.relay.helpdesk = app.state.helpdesk
         tasks = []
         if settings.sweep_interval_seconds > 0:
             tasks.append(asyncio.create_task(_sweep_forever(app.state.services)))
@@ -106,6 +132,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         await app.state.socketio(scope, receive, send)
 
     app.mount("/socket.io", socketio_endpoint)
+    app.mount("/api/agent", agent_api.create_agent_api(app))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

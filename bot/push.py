@@ -58,6 +58,8 @@ def push_text(event: PushEvent) -> str | None:
     """What the buyer is told about an event, or None for events the buyer caused (they saw the answer)."""
     if event.actor_kind == "buyer":
         return None
+    if event.actor_kind == "agent" and event.action != "decided":
+        return None  # the agent tells the buyer in the conversation they are handling
     head = f"Dispute {event.dispute_number} ({event.item[:60]}): "
     d = event.detail
     by_agent = f" {event.actor_name} from our help desk" if event.actor_kind == "agent" and event.actor_name else ""

@@ -56,6 +56,9 @@ class Settings:
     telegram_webhook_url: Optional[str] = None
     telegram_base_url: str = "https://api.telegram.org"
     push_interval_seconds: float = 2.0
+    # The help desk's webhook (new hand-offs, buyer messages), signed with HMAC-SHA256 of the secret.
+    agent_webhook_url: Optional[str] = None
+    agent_webhook_secret: Optional[str] = field(default=None, repr=False)
     # Buyers the demo page at / may hand out tokens for; empty turns the demo page's sign-in off.
     demo_buyers: tuple = ("anna", "ben", "chen")
 
@@ -95,6 +98,8 @@ class Settings:
             telegram_webhook_url=(env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None,
             telegram_base_url=(env.get("TELEGRAM_BASE_URL") or cls.telegram_base_url).rstrip("/"),
             push_interval_seconds=_float(env, "PUSH_INTERVAL_SECONDS", cls.push_interval_seconds),
+            agent_webhook_url=(env.get("AGENT_WEBHOOK_URL") or "").strip() or None,
+            agent_webhook_secret=(env.get("AGENT_WEBHOOK_SECRET") or "").strip() or None,
             demo_buyers=tuple(b.strip() for b in env.get("DEMO_BUYERS", ",".join(cls.demo_buyers)).split(",")
                               if b.strip()),
         )

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 class StandInRasa(BaseHTTPRequestHandler):
     """Echoes; 'menu' offers buttons, 'long' answers 9000 characters, 'html' answers markup characters,
-    'crash' answers something that is not JSON."""
+    'crash' answers something that is not JSON, 'agent please' asks for a hand-off as action_request_human does."""
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -35,6 +35,14 @@ class StandInRasa(BaseHTTPRequestHandler):
             return
         elif message == "slow":
             time.sleep(0.5)
+        elif message == "agent please":  # what action_request_human answers
+            reply = [{"recipient_id": body["sender"], "text": "I'm asking a person from our help desk to join."},
+                     {"recipient_id": body["sender"], "custom": {"handoff": {"reason": "asked", "draft": {
+                         "dispute_order": "8190334512007781", "item_received": True, "problems": ["damaged"],
+                         "asking": "resolution"}}}}]
+        elif message.startswith("/back_to_bot"):
+            handoff = body.get("metadata", {}).get("handoff") or {}
+            reply[0]["text"] = f"back with the assistant; disputes {handoff.get('disputes')}"
         data = json.dumps(reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

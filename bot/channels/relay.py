@@ -32,10 +32,12 @@ class Exchange:
 
 
 class Relay:
-    def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: SqlTranscripts) -> None:
+    def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: SqlTranscripts, handoffs) -> None:
         self.rasa = rasa
         self.offered = offered
         self._transcripts = transcripts
+        self._handoffs = handoffs
+        self.helpdesk = None  # bot.helpdesk.desk.HelpDesk, set by the gateway (it needs the relay too)
         self._locks: "OrderedDict[str, asyncio.Lock]" = OrderedDict()
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -60,11 +62,31 @@ class Relay:
             to_rasa = text if from_channel else self.offered.admit(conversation_id, text)
             if shown is None:
                 shown = self.offered.title_for(conversation_id, to_rasa) if to_rasa.startswith("/") else None
-            [stored] = await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer",
-                                                      [{"text": shown or text}])
+            handoff = None
+            if self.helpdesk is not None and not (from_channel and to_rasa.startswith("/back_to_bot")):
+                handoff = await anyio.to_thread.run_sync(self._handoffs.open_for, conversation_id)
+            body: Dict[str, Any] = {"text": shown or text}
+            if metadata.get("attachments"):
+                body["attachments"] = [{"name": a.get("name"), "sha256": a.get("sha256")}
+                                       for a in metadata["attachments"]]
+            [stored] = await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer", [body])
+            if handoff is not None:
+                if to_rasa != "/back_to_bot":
+                    # A person has (or is about to have) this conversation: the bot stays out of it.
+                    await self.helpdesk.buyer_wrote(handoff, stored)
+                    return Exchange(stored, [])
+                await self.helpdesk.buyer_left(handoff)
+                metadata = {**metadata, "handoff": {"agent": handoff.agent_name, "note": "", "disputes": []}}
             replies = await self.rasa.send(conversation_id, to_rasa, metadata)
-            self.offered.remember(conversation_id, [r for r in replies if isinstance(r, dict)])
             bodies = [bot_message(r) for r in replies if isinstance(r, dict)]
+            for reply in replies:
+                request = (reply.get("custom") or {}).get("handoff") if isinstance(reply, dict) else None
+                if isinstance(request, dict) and self.helpdesk is not None:
+                    bodies.append(await self.helpdesk.request(
+                        conversation_id, str(metadata.get("channel") or "unknown"), metadata.get("buyer_id"),
+                        str(request.get("reason") or "asked"), dict(request.get("draft") or {})))
+            bodies = [b for b in bodies if b["text"] or b["buttons"] or b["image"]]
+            self.offered.remember(conversation_id, bodies)
             return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
                                                                    bodies))
 

@@ -21,6 +21,11 @@ async def demo_page() -> Response:
     return FileResponse(WEB / "index.html", media_type="text/html")
 
 
+@router.get("/agent", response_class=HTMLResponse)
+async def agent_console() -> Response:
+    return FileResponse(WEB / "agent.html", media_type="text/html")
+
+
 @router.get("/widget.js")
 async def widget_js() -> Response:
     return FileResponse(WEB / "widget.js", media_type="application/javascript",

@@ -299,12 +299,18 @@ class TelegramChannel:
         """Sender for bot.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
         await self.send_text(external_id, text)
 
+    async def deliver(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
+        """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""
+        await self._render(chat_id, messages)
+
     async def _render(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
         for message in messages:
             buttons = [{"title": str(b.get("title") or "?"),
                         "data": CALLBACK_PREFIX + payload_key(str(b.get("payload") or ""))}
                        for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
             text = message.get("text") or ""
+            if message.get("sender") == "agent":
+                text = f"{message.get('agent_name') or 'Agent'} (help desk): {text}"
             image = message.get("image")
             if image:
                 try:

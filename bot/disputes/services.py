@@ -158,8 +158,11 @@ class DisputeService:
         description: object = "",
         evidence: Sequence[Upload] = (),
         submission_key: Optional[str] = None,
+        actor: Optional[Actor] = None,
     ) -> DisputeDetails:
-        """Files a dispute. The same submission_key from the same buyer always yields the same dispute."""
+        """Files a dispute. The same submission_key from the same buyer always yields the same dispute.
+
+        `actor` is who acts for the buyer (a help-desk agent); by default the buyer. It goes into the history."""
         number = parse_order_number(order_number)
         if not isinstance(received, bool):
             raise InvalidInput("Please say whether the item arrived: yes or no.")
@@ -174,7 +177,7 @@ class DisputeService:
 
         try:
             return self._open(buyer_id, number, received, parsed_problems, parsed_resolution, amount, text,
-                              uploads, submission_key)
+                              uploads, submission_key, actor or Actor.buyer(buyer_id))
         except (UniqueViolation, ConcurrentUpdate):
             # Someone filed on this order at the same moment. If it was this very submission, answer with it.
             with self._uow() as uow:
@@ -187,7 +190,7 @@ class DisputeService:
                 now = self._clock.now()
                 raise DisputeAlreadyExists(eligibility(order, existing, now, self.rules).reason) from None
 
-    def _open(self, buyer_id, number, received, problems, resolution, amount, text, uploads, submission_key):
+    def _open(self, buyer_id, number, received, problems, resolution, amount, text, uploads, submission_key, actor):
         now = self._clock.now()
         with self._uow() as uow:
             order = self._own_order(uow, buyer_id, number)
@@ -215,19 +218,19 @@ class DisputeService:
                 seller_deadline=now + self.rules.seller_response_days * DAY,
                 submission_key=submission_key,
             ))
-            actor = Actor.buyer(buyer_id)
             self._event(uow, dispute, actor, "opened", _claim_detail(claim), now)
             self._attach(uow, dispute, uploads, actor, now)
             uow.commit()
             return self._details(uow, dispute, now)
 
-    def add_evidence(self, buyer_id: str, dispute_number: object, uploads: Sequence[Upload]) -> List[EvidenceFile]:
+    def add_evidence(self, buyer_id: str, dispute_number: object, uploads: Sequence[Upload],
+                     actor: Optional[Actor] = None) -> List[EvidenceFile]:
         checked = [check_upload(u, self.rules) for u in uploads]
         now = self._clock.now()
         with self._uow() as uow:
             dispute = self._own_dispute(uow, buyer_id, dispute_number)
             dispute.require_open()
-            added = self._attach(uow, dispute, checked, Actor.buyer(buyer_id), now)
+            added = self._attach(uow, dispute, checked, actor or Actor.buyer(buyer_id), now)
             uow.disputes.save(dispute)  # bumps the version, so a concurrent edit notices
             uow.commit()
             return added
@@ -243,6 +246,7 @@ class DisputeService:
         description: object = None,
         evidence: Sequence[Upload] = (),
         expected_version: Optional[int] = None,
+        actor: Optional[Actor] = None,
     ) -> DisputeDetails:
         """Changes what the buyer asks for. Fields left as None keep their current value."""
         checked = [check_upload(u, self.rules) for u in evidence]
@@ -268,7 +272,7 @@ class DisputeService:
             )
             if claim == old and not checked:
                 raise InvalidInput("That is what the dispute already says; nothing to change.")
-            actor = Actor.buyer(buyer_id)
+            actor = actor or Actor.buyer(buyer_id)
             if claim != old:
                 dispute.modify(claim, now, self.rules.seller_response_days * DAY)
                 self._event(uow, dispute, actor, "modified", _claim_detail(claim), now)
@@ -277,13 +281,13 @@ class DisputeService:
             uow.commit()
             return self._details(uow, dispute, now)
 
-    def escalate_dispute(self, buyer_id: str, dispute_number: object) -> DisputeDetails:
+    def escalate_dispute(self, buyer_id: str, dispute_number: object, actor: Optional[Actor] = None) -> DisputeDetails:
         now = self._clock.now()
         with self._uow() as uow:
             dispute = self._own_dispute(uow, buyer_id, dispute_number)
             early = dispute.status is DisputeStatus.AWAITING_SELLER and now < dispute.seller_deadline
             dispute.escalate(now)
-            self._event(uow, dispute, Actor.buyer(buyer_id), "escalated", {"early": early}, now)
+            self._event(uow, dispute, actor or Actor.buyer(buyer_id), "escalated", {"early": early}, now)
             uow.disputes.save(dispute)
             uow.commit()
             return self._details(uow, dispute, now)

@@ -240,3 +240,38 @@ chat_messages = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Index("ix_chat_messages_conversation", "conversation_id", "id"),
 )
+
+handoffs = Table(
+    "handoffs",
+    metadata,
+    # A conversation handed to the help desk: queued, then claimed by an agent, then released to the bot.
+    Column("id", Integer, primary_key=True),
+    Column("conversation_id", String(200), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE")),
+    Column("reason", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # queued | claimed | released
+    Column("draft", JSON, nullable=False),  # what the bot had collected when it handed over
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("agent_name", String(80)),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime),
+    Column("released_at", UTCDateTime),
+    Column("release_note", Text, nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Index("ix_handoffs_status_requested", "status", "requested_at"),
+)
+
+agent_audit = Table(
+    "agent_audit",
+    metadata,
+    # Every action a help-desk agent takes, with the agent's name as it was then.
+    Column("id", Integer, primary_key=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("agent_name", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("handoff_id", Integer, ForeignKey("handoffs.id", ondelete="SET NULL")),
+    Column("dispute_number", String(12)),
+    Column("detail", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+)

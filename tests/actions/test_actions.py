@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.common as common
-from actions.conversation import ActionFallback
+from actions.conversation import ActionBackToBot, ActionFallback, ActionRequestHuman
 from actions.dispute_form import ActionAskConfirmFiling, ActionFileDispute, ActionStartDispute, ValidateDisputeForm
 from actions.disputes import (
     ActionAttachEvidence,
@@ -186,13 +186,33 @@ def test_a_failure_is_an_apology_not_silence(svc, monkeypatch):
     assert events == [] and "something went wrong" in texts(messages).lower()
 
 
-def test_fallback_twice_offers_a_person(svc):
+def test_fallback_twice_hands_over_to_a_person(svc):
     events, messages = run(ActionFallback(), tracker("nlu_fallback", "asdf"))
     assert "another way" in texts(messages) and events[0]["event"] == "rewind"
     history = [{"event": "user", "text": "asdf"}, {"event": "action", "name": "action_fallback"},
                {"event": "rewind"}, {"event": "action", "name": "action_listen"}, {"event": "user", "text": "qwer"}]
     _, messages = run(ActionFallback(), tracker("nlu_fallback", "qwer", events=history))
-    assert any(b["payload"] == "/request_human" for m in messages for b in m.get("buttons") or [])
+    [request] = [m["custom"]["handoff"] for m in messages if m.get("custom")]
+    assert request["reason"] == "fallback" and "help desk" in texts(messages)
+
+
+def test_asking_for_a_person_passes_the_half_filled_form(svc):
+    t = tracker("request_human", slots={"dispute_order": EARBUDS, "item_received": True, "problems": ["damaged"],
+                                        "requested_slot": "resolution"})
+    t.active_loop = {"name": "dispute_form"}
+    events, messages = run(ActionRequestHuman(), t)
+    [request] = [m["custom"]["handoff"] for m in messages if m.get("custom")]
+    assert request["draft"] == {"dispute_order": EARBUDS, "item_received": True, "problems": ["damaged"],
+                                "asking": "resolution"}
+    assert request["reason"] == "escalated"  # anna has an escalated dispute (the charger)
+
+
+def test_back_from_the_help_desk_knows_the_dispute_the_agent_filed(svc):
+    t = tracker("back_to_bot", slots={"dispute_order": EARBUDS})
+    t.latest_message["metadata"]["handoff"] = {"agent": "Dana", "note": "Filed it for you", "disputes": ["123456789012"]}
+    events, messages = run(ActionBackToBot(), t)
+    assert "Dana" in texts(messages) and "Filed it for you" in texts(messages) and "123456789012" in texts(messages)
+    assert slots_of(events)["last_dispute"] == "123456789012" and slots_of(events)["dispute_order"] is None
 
 
 def _with_files(t, services, *names):

@@ -25,12 +25,13 @@ from samples import image_bytes
 from stand_in_rasa import StandInRasa
 
 
-@pytest.fixture
-def gateway(tmp_path):
+@contextlib.contextmanager
+def gateway_for(tmp_path, **env):
+    """A gateway served by uvicorn on loopback, seeded, with a stand-in Rasa (`server.rasa`)."""
     rasa = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
     rasa.received = []
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
-                                  "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}"})
+                                  "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}", **env})
     rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
     threading.Thread(target=rasa.serve_forever, daemon=True).start()
     services = build_services(settings)
@@ -45,12 +46,20 @@ def gateway(tmp_path):
         assert time.monotonic() < deadline, "gateway did not start"
         time.sleep(0.05)
     server.url, server.rasa, server.services = f"http://127.0.0.1:{port}", rasa, services
-    yield server
-    server.should_exit = True
-    rasa.shutdown()
-    rasa.server_close()
-    time.sleep(0.2)
-    services.close()
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        rasa.shutdown()
+        rasa.server_close()
+        time.sleep(0.2)
+        services.close()
+
+
+@pytest.fixture
+def gateway(tmp_path):
+    with gateway_for(tmp_path) as server:
+        yield server
 
 
 class Browser:
@@ -89,6 +98,15 @@ class Browser:
                 return found[count - 1]
             await asyncio.sleep(0.02)
         raise AssertionError(f"no {name} #{count}; got {self.events}")
+
+    async def wait_text(self, part: str, timeout: float = 10.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [d for e, d in self.events if e == "bot_message" and part in (d.get("text") or "")]
+            if found:
+                return found[-1]
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no bot_message with {part!r}; got {self.events}")
 
     async def say(self, text: str, session_id: str, n: int) -> dict:
         await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "client_id": f"c{n}",

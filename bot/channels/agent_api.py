@@ -1,0 +1,209 @@
+"""The help desk's HTTP API (OpenAPI at /api/agent/openapi.json), the agents' live socket.io namespace
+(`/agent`), and the outgoing webhook (HMAC-signed) on new hand-offs and buyer messages.
+
+Agents sign in with the token `python -m bot agent-create` printed: no token or a wrong one -> 401, a role
+without the right -> 403, a conversation another agent holds -> 409. Every agent action is audited.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from typing import Any, Dict, List, Optional
+
+import anyio
+import httpx
+import socketio
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from bot.disputes.errors import DisputeNotFound, DomainError, NotAllowed
+from bot.disputes.evidence import sniff_media_type
+from bot.disputes.model import Agent
+from bot.helpdesk.model import HandoffNotFound, HandoffTaken, NotYourHandoff
+
+log = logging.getLogger(__name__)
+
+NAMESPACE = "/agent"
+ROOM = "agents"
+SIGNATURE_HEADER = "X-Dispute-Signature"
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Reply(BaseModel):
+    text: str = Field(..., min_length=1, max_length=4000)
+
+
+class Release(BaseModel):
+    note: str = Field("", max_length=1000)
+
+
+class NewDispute(BaseModel):
+    order_number: str
+    received: bool
+    problems: List[str] = []
+    resolution: str = "full_refund"
+    refund_amount: Optional[str] = None
+    description: str = ""
+
+
+class DisputeChange(BaseModel):
+    problems: Optional[List[str]] = None
+    resolution: Optional[str] = None
+    refund_amount: Optional[str] = None
+    description: Optional[str] = None
+
+
+class Decision(BaseModel):
+    in_buyers_favour: bool
+    refund_amount: Optional[str] = Field(None, description="Partial refund; empty means the full price")
+    note: str = ""
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class AgentNotifier:
+    """Tells signed-in agent consoles (socket.io) and the help desk's webhook what happened."""
+
+    def __init__(self, sio: socketio.AsyncServer, webhook_url: Optional[str], webhook_secret: Optional[str],
+                 http: httpx.AsyncClient) -> None:
+        self._sio = sio
+        self._url = webhook_url
+        self._secret = webhook_secret
+        self._http = http
+        self.helpdesk = None
+
+    async def __call__(self, event: str, data: Dict[str, Any]) -> None:
+        await self._sio.emit(event.replace(".", "_"), data, room=ROOM, namespace=NAMESPACE)
+        if self.helpdesk is not None and event.startswith("handoff."):
+            await self._sio.emit("queue", await self.helpdesk.queue(), room=ROOM, namespace=NAMESPACE)
+        if self._url and event in ("handoff.created", "buyer.message"):
+            await self._post(event, data)
+
+    async def _post(self, event: str, data: Dict[str, Any]) -> None:
+        body = json.dumps({"event": event, "data": data}, default=str).encode()
+        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(self._secret or "", body)}
+        for attempt in range(3):
+            try:
+                response = await self._http.post(self._url, content=body, headers=headers, timeout=5.0)
+                if response.status_code < 500:
+                    return
+            except httpx.HTTPError as exc:
+                log.warning("agent webhook attempt %d failed: %s", attempt + 1, type(exc).__name__)
+            await anyio.sleep(0.5 * (attempt + 1))
+        log.error("agent webhook gave up on %s", event)
+
+
+def register_agent_socket(sio: socketio.AsyncServer, services_of) -> None:
+    """Agents' consoles connect to the `/agent` namespace with their token and get the live queue."""
+
+    async def connect(sid, environ, auth=None):
+        token = auth.get("token") if isinstance(auth, dict) else None
+        services, helpdesk = services_of()
+        agent = await anyio.to_thread.run_sync(services.accounts.agent_for_token, token) if token else None
+        if agent is None:
+            raise socketio.exceptions.ConnectionRefusedError("invalid_token")
+        await sio.save_session(sid, {"agent_id": agent.id}, namespace=NAMESPACE)
+        await sio.enter_room(sid, ROOM, namespace=NAMESPACE)
+        await sio.emit("queue", await helpdesk.queue(), to=sid, namespace=NAMESPACE)
+
+    sio.on("connect", connect, namespace=NAMESPACE)
+
+
+def create_agent_api(parent: FastAPI) -> FastAPI:
+    api = FastAPI(title="Dispute assistant: help-desk agent API", version="1", openapi_url="/openapi.json",
+                  docs_url="/docs", description="Hand-offs from the bot to people: queue, case summary and "
+                  "transcript, claim, reply, release, and acting on the buyer's disputes. Bearer agent tokens.")
+    bearer = HTTPBearer(auto_error=False)
+
+    def helpdesk():
+        return parent.state.helpdesk
+
+    async def current_agent(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Agent:
+        token = credentials.credentials if credentials else None
+        agent = await anyio.to_thread.run_sync(parent.state.services.accounts.agent_for_token, token) \
+            if token else None
+        if agent is None:
+            raise _Unauthorized()
+        return agent
+
+    @api.exception_handler(_Unauthorized)
+    async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
+        return JSONResponse({"error": "Send a valid agent token as 'Authorization: Bearer <token>'."},
+                            status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+    @api.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        status = 422
+        if isinstance(exc, (HandoffTaken, NotYourHandoff)):
+            status = 409
+        elif isinstance(exc, NotAllowed):
+            status = 403
+        elif isinstance(exc, (HandoffNotFound, DisputeNotFound)):
+            status = 404
+        return JSONResponse({"error": exc.message, "code": exc.code}, status_code=status)
+
+    @api.get("/queue", summary="Open hand-offs: waiting ones in queue order, then those being handled")
+    async def queue(agent: Agent = Depends(current_agent)):
+        return await helpdesk().queue()
+
+    @api.get("/conversations/{handoff_id}", summary="Case summary and transcript")
+    async def conversation(handoff_id: int, agent: Agent = Depends(current_agent)):
+        return await helpdesk().summary(handoff_id)
+
+    @api.get("/conversations/{handoff_id}/evidence/{sha256}", summary="A file of this case (photo, video, PDF)")
+    async def evidence(handoff_id: int, sha256: str, agent: Agent = Depends(current_agent)):
+        summary = await helpdesk().summary(handoff_id)
+        if not SHA256.match(sha256) or not helpdesk().evidence_visible(summary, sha256):
+            return JSONResponse({"error": "No such file in this case."}, status_code=404)
+        data = await anyio.to_thread.run_sync(parent.state.services.evidence.get, sha256)
+        return Response(data, media_type=sniff_media_type(data) or "application/octet-stream",
+                        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+    @api.post("/conversations/{handoff_id}/claim", summary="Take the conversation (409 if another agent has it)")
+    async def claim(handoff_id: int, agent: Agent = Depends(current_agent)):
+        handoff = await helpdesk().claim(agent, handoff_id)
+        return {"id": handoff.id, "status": handoff.status.value, "agent": handoff.agent_name}
+
+    @api.post("/conversations/{handoff_id}/messages", summary="Write to the buyer on their channel")
+    async def message(handoff_id: int, body: Reply, agent: Agent = Depends(current_agent)):
+        return await helpdesk().reply(agent, handoff_id, body.text)
+
+    @api.post("/conversations/{handoff_id}/release", summary="Hand the conversation back to the bot")
+    async def release(handoff_id: int, body: Release, agent: Agent = Depends(current_agent)):
+        handoff = await helpdesk().release(agent, handoff_id, body.note)
+        return {"id": handoff.id, "status": handoff.status.value}
+
+    @api.post("/conversations/{handoff_id}/disputes", summary="File a dispute for the buyer")
+    async def file_dispute(handoff_id: int, body: NewDispute, agent: Agent = Depends(current_agent)):
+        return await helpdesk().file_dispute(agent, handoff_id, body.dict())
+
+    @api.post("/conversations/{handoff_id}/disputes/{number}/modify", summary="Change what the dispute asks")
+    async def modify(handoff_id: int, number: str, body: DisputeChange, agent: Agent = Depends(current_agent)):
+        return await helpdesk().modify_dispute(agent, handoff_id, number, body.dict())
+
+    @api.post("/conversations/{handoff_id}/disputes/{number}/escalate", summary="Escalate to the Dispute Team")
+    async def escalate(handoff_id: int, number: str, agent: Agent = Depends(current_agent)):
+        return await helpdesk().escalate_dispute(agent, handoff_id, number)
+
+    @api.post("/conversations/{handoff_id}/disputes/{number}/decide",
+              summary="Dispute Team only: refund in full or part, or side with the seller")
+    async def decide(handoff_id: int, number: str, body: Decision, agent: Agent = Depends(current_agent)):
+        return await helpdesk().decide_dispute(agent, handoff_id, number, body.in_buyers_favour,
+                                               body.refund_amount, body.note)
+
+    @api.get("/audit", summary="The latest agent actions")
+    async def audit(agent: Agent = Depends(current_agent)):
+        return await anyio.to_thread.run_sync(parent.state.services.handoffs.audit_log, None, 200)
+
+    return api
+
+
+class _Unauthorized(Exception):
+    pass
