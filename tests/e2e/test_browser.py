@@ -188,3 +188,39 @@ def test_after_a_network_drop_the_widget_gets_what_it_missed(stack, browser):  #
     bot_says(panel_first, "business days")
     assert panel_first.locator(".dc-buyer", has_text="how long does a refund take").count() == 1
     screenshot(first, "widget-after-reconnect")
+
+
+def test_agent_console_sign_in_claim_from_the_live_queue_and_reply(stack, browser):  # noqa: F811
+    from stack import Buyer
+
+    token = stack.bot("agent-create", "Omar", "--role", "agent")
+    page = browser(1366, 800).new_page()
+    page.goto(f"{stack.url}/agent")
+    page.get_by_label("Agent token").fill("not-a-token")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("alert").filter(has_text="valid agent token").wait_for()
+    page.get_by_label("Agent token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name=re.compile("Queue")).wait_for()
+
+    chen = Buyer(stack, "chen", "console-test")  # asks for a person while the console is open
+    chen.say("i want to talk to a real person")
+    assert "will answer here" in chen.text()
+    item = page.get_by_role("option").filter(has_text="chen")
+    item.wait_for()  # appeared without a reload
+    item.focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_text("Omar from our help desk has joined").wait_for()
+    page.get_by_placeholder(re.compile("Reply to the buyer")).fill("Hello Chen, Omar here. How can I help?")
+    page.keyboard.press("Enter")
+    page.locator(".m.agent", has_text="Omar here").wait_for()
+    screenshot(page, "agent-console")
+
+    services = build_services(Settings.from_env({"VAR_DIR": str(stack.var_dir)}))
+    try:
+        [handoff] = [h for h in services.handoffs.queue() if h.buyer_id == "chen"]
+        texts = [m["text"] for m in services.transcripts.messages(handoff.conversation_id)]
+        assert "Hello Chen, Omar here. How can I help?" in texts and handoff.agent_name == "Omar"
+    finally:
+        services.close()

@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from bot.channels.agent_api import SIGNATURE_HEADER
-from test_web_channel import Browser, gateway_for  # noqa: F401
+from socket_client import Browser
+from test_web_channel import gateway_for
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
 

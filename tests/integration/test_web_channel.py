@@ -11,7 +11,6 @@ from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
-import socketio
 import uvicorn
 
 from bot.composition import build_services
@@ -22,6 +21,7 @@ from bot.store import migrate
 from bot.store.seed import seed
 from fake_telegram import free_port
 from samples import image_bytes
+from socket_client import Browser
 from stand_in_rasa import StandInRasa
 
 
@@ -60,58 +60,6 @@ def gateway_for(tmp_path, **env):
 def gateway(tmp_path):
     with gateway_for(tmp_path) as server:
         yield server
-
-
-class Browser:
-    """A socket.io client behaving like the widget: records every event it receives."""
-
-    def __init__(self, url: str, token: str | None = None) -> None:
-        self.url, self.token = url, token
-        self.client = socketio.AsyncClient(reconnection=False)
-        self.events: list = []
-        for name in ("session_confirm", "history", "bot_uttered", "bot_message", "user_stored", "bot_typing",
-                     "error_message"):
-            self.client.on(name, self._recorder(name))
-
-    def _recorder(self, name):
-        async def record(data=None):
-            self.events.append((name, data))
-        return record
-
-    async def close(self) -> None:
-        # The polling transport's disconnect waits for the pending long-poll (up to the 25 s ping interval);
-        # the server has the close packet by then, which is all a test needs.
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self.client.disconnect(), 1)
-
-    async def connect(self, session_id: str | None = None, last_id: int = 0) -> str:
-        await self.client.connect(self.url, socketio_path="/socket.io/", auth={"token": self.token} if self.token
-                                  else None, transports=["polling"])  # aiohttp 3.9 (pinned by Rasa) lacks the client websocket API
-        await self.client.emit("session_request", {"session_id": session_id, "last_id": last_id})
-        return await self.wait("session_confirm")
-
-    async def wait(self, name: str, count: int = 1, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [data for event, data in self.events if event == name]
-            if len(found) >= count:
-                return found[count - 1]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no {name} #{count}; got {self.events}")
-
-    async def wait_text(self, part: str, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [d for e, d in self.events if e == "bot_message" and part in (d.get("text") or "")]
-            if found:
-                return found[-1]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no bot_message with {part!r}; got {self.events}")
-
-    async def say(self, text: str, session_id: str, n: int) -> dict:
-        await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "client_id": f"c{n}",
-                                                "customData": {"buyer_id": "ben"}})
-        return await self.wait("bot_message", n)
 
 
 def _token(gateway, buyer):
