@@ -65,9 +65,8 @@ class HelpDesk:
         released = await _run(self._store.release, handoff.id, "The buyer went back to the assistant.")
         await self._notify("handoff.released", {"handoff_id": released.id, "by": "buyer"})
         if released.agent_id:
-            [stored] = await _run(self._services.transcripts.append, handoff.conversation_id, "bot",
-                                  [{"text": "(The buyer went back to the assistant.)", "buttons": [], "image": None}])
-            await self._notify("buyer.message", {"handoff_id": handoff.id, "message": stored})
+            await self._notify("buyer.message", {"handoff_id": handoff.id, "message": {
+                "sender": "bot", "text": "(The buyer went back to the assistant.)"}})
 
     # ---- the agent's side ------------------------------------------------------------------------
 
@@ -116,6 +115,11 @@ class HelpDesk:
                     "history": [{"at": ev.at.isoformat(), "who": ev.actor.name or ev.actor.kind.value,
                                  "actor": ev.actor.kind.value, "action": ev.action} for ev in full.history],
                 })
+        transcript = await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 500)
+        for message in transcript:  # files the buyer sent while waiting or talking to the agent
+            for attachment in message.get("attachments") or []:
+                if attachment.get("sha256"):
+                    attachment["url"] = f"/api/agent/conversations/{handoff.id}/evidence/{attachment['sha256']}"
         draft = dict(handoff.draft)
         draft_files = [{"name": f.get("name"), "url": f"/api/agent/conversations/{handoff.id}/evidence/{f['sha256']}"}
                        for f in draft.pop("evidence_files", None) or [] if isinstance(f, dict) and f.get("sha256")]
@@ -125,7 +129,7 @@ class HelpDesk:
             "requested_at": handoff.requested_at.isoformat(), "buyer": buyer, "orders": orders,
             "form_so_far": {k: v for k, v in draft.items() if v not in (None, "", [])}, "form_evidence": draft_files,
             "disputes": cases,
-            "transcript": await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 500),
+            "transcript": transcript,
             "audit": await _run(self._store.audit_log, handoff.id, 100),
         }
 

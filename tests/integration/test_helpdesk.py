@@ -177,3 +177,24 @@ def test_agent_create_prints_a_token_once_and_stores_its_hash(desk):
         hashes = list(conn.execute(select(t.agents.c.token_hash)).scalars())
     assert desk.agent not in hashes and len(hashes) == 3
     assert call(desk, "GET", "/queue", desk.agent).status_code == 200
+
+
+async def test_files_sent_during_a_hand_off_reach_the_agent(desk):
+    from samples import image_bytes
+
+    anna, session, _ = await _buyer_asks_for_a_person(desk)
+    [item] = call(desk, "GET", "/queue", desk.agent).json()
+    photo = image_bytes()
+    uploaded = await asyncio.to_thread(httpx.post, f"{desk.url}/api/widget/uploads",
+                                       headers={"Authorization": f"Bearer {anna.token}"},
+                                       data={"session_id": session}, files={"file": ("crack.jpg", photo)})
+    assert uploaded.status_code == 200
+    case = call(desk, "GET", f"/conversations/{item['id']}", desk.agent).json()
+    [attachment] = case["transcript"][-1]["attachments"]
+    assert attachment["name"] == "crack.jpg"
+    served = httpx.get(desk.url + attachment["url"], headers={"Authorization": f"Bearer {desk.agent}"})
+    assert served.status_code == 200 and served.content == photo and served.headers["content-type"] == "image/jpeg"
+    other = call(desk, "GET", f"/conversations/{item['id']}/evidence/{'0' * 64}", desk.agent)
+    assert other.status_code == 404
+    assert not [r for r in desk.rasa.received if r["message"] == "/send_evidence"]  # the bot was not asked
+    await anna.close()
