@@ -178,8 +178,10 @@ class DisputeService:
         try:
             return self._open(buyer_id, number, received, parsed_problems, parsed_resolution, amount, text,
                               uploads, submission_key, actor or Actor.buyer(buyer_id))
-        except (UniqueViolation, ConcurrentUpdate):
-            # Someone filed on this order at the same moment. If it was this very submission, answer with it.
+        except (UniqueViolation, ConcurrentUpdate, DisputeAlreadyExists):
+            # Someone filed on this order at the same moment (seen as a unique violation, a lost race, or, when
+            # their commit lands between our reads, as an existing dispute). If it was this very submission,
+            # answer with it.
             with self._uow() as uow:
                 order = self._own_order(uow, buyer_id, number)
                 if submission_key:
