@@ -13,7 +13,7 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run test install model db seed clean help nlu-report
+.PHONY: run test install model db seed clean help nlu-report bench
 .DEFAULT_GOAL := help
 
 help:
@@ -66,6 +66,11 @@ test: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 # a benchmark: it writes reports/nlu/nlu-report.{md,json} and never fails on low figures.
 nlu-report: $(INSTALLED) $(SPACY_MODEL)
 	$(PY) -m bench.nlu_report
+
+# Load benchmark against the full stack and stock Rasa side by side (see bench/load.py); writes
+# bench/results/load-*.json. Takes several minutes: it trains stock Rasa's moodbot too.
+bench: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 clean:
 	rm -rf models var .pytest_cache test-artifacts

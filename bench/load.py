@@ -300,7 +300,10 @@ async def run_socketio(url: str, tokens: List[str], concurrency: int, results: R
                 try:
                     await asyncio.wait_for(client.disconnect(), 1)
                 except (asyncio.TimeoutError, Exception):
-                    pass
+                    pass  # the polling transport waits for its pending long-poll; the session is over anyway
+                http = getattr(client.eio, "http", None)
+                if http is not None and not http.closed:
+                    await http.close()
 
     started = time.perf_counter()
     await asyncio.wait_for(asyncio.gather(*(one(t) for t in tokens)), RUN_DEADLINE)
