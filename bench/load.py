@@ -197,12 +197,12 @@ async def dispute_conversation(say) -> None:
 
 
 async def stock_conversation(say) -> None:
-    """Stock Rasa's moodbot, the same number of turns (12) as the dispute conversation."""
-    for text, part in [("hello", "How are you"), ("I am sad", "Here is something"), ("yes", "Great"),
-                       ("hi", "How are you"), ("great", "Great"), ("are you a bot?", "bot"),
-                       ("hey there", "How are you"), ("very good", "Great"), ("good morning", "How are you"),
-                       ("I am unhappy", "Here is something"), ("yes it did", "Great"), ("bye", "Bye")]:
-        _expect(await say(text), part)
+    """Stock Rasa's moodbot, as many turns (12) as the dispute conversation. Its TED policy answers repeated
+    greetings differently from run to run, so any non-empty answer counts: the point is the cost of a turn."""
+    for text in ["hello", "I am sad", "yes", "hi", "great", "are you a bot?", "hey there", "very good",
+                 "good morning", "I am unhappy", "yes it did", "bye"]:
+        if not any(m.get("text") for m in await say(text)):
+            raise Unexpected(f"no answer to {text!r}")
 
 
 async def run_rest(url: str, tokens: List[Optional[str]], concurrency: int, script, results: Results,
@@ -414,6 +414,7 @@ def ours(args, work: Path) -> Dict[str, Any]:
 
 def stock(args, work: Path) -> Dict[str, Any]:
     project = work / "stock"
+    project.mkdir(parents=True, exist_ok=True)  # rasa init wants the folder to exist
     started = time.monotonic()
     init = subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(project)],
                           cwd=work, capture_output=True, text=True)
@@ -454,6 +455,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--channels", default="rest,socketio")
     parser.add_argument("--no-stock", action="store_true", help="skip stock Rasa")
+    parser.add_argument("--no-ours", action="store_true", help="skip our stack (stock Rasa only)")
     parser.add_argument("--no-training", action="store_true", help="skip timing a forced training")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
@@ -467,12 +469,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not args.no_training:
             report["training_seconds"] = training_seconds()
             print(f"training: {report['training_seconds']} s", flush=True)
-        print("our stack ...", flush=True)
-        report["ours"] = ours(args, work)
+        if not args.no_ours:
+            print("our stack ...", flush=True)
+            report["ours"] = ours(args, work)
         if not args.no_stock:
             print("stock Rasa (rasa init) ...", flush=True)
             report["stock_rasa"] = stock(args, work)
-            ours_rest, stock_rest = report["ours"].get("rest") or {}, report["stock_rasa"].get("rest") or {}
+            ours_rest = (report.get("ours") or {}).get("rest") or {}
+            stock_rest = report["stock_rasa"].get("rest") or {}
             if ours_rest.get("messages_per_second") and stock_rest.get("messages_per_second"):
                 report["ratios"] = {
                     "throughput_ours_over_stock": round(ours_rest["messages_per_second"]
