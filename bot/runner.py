@@ -132,6 +132,8 @@ def run_all(settings: Settings) -> int:
               f"  Other demo buyers:  .venv/bin/python -m bot buyers\n"
               f"  Chat API:  POST {url}/webhooks/rest/webhook  (Authorization: Bearer $(.venv/bin/python -m bot "
               f"token anna))\n"
+              f"  Web chat:  {url}/  (the demo marketplace page with the widget)\n"
+              f"  Help desk: {url}/agent  (an agent token: .venv/bin/python -m bot agent-create NAME)\n"
               f"  Health:    {url}/healthz\n"
               f"{telegram}"
               f"  Logs:      {log_dir}\n"
