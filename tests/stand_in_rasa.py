@@ -21,8 +21,7 @@ class StandInRasa(BaseHTTPRequestHandler):
         reply = [{"recipient_id": body["sender"], "text": f"you said {message}"}]
         if message == "menu":
             reply[0]["buttons"] = [{"title": "Open", "payload": "/open_dispute"},
-                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781",'
-                                                                 '"item":"TWS wireless earbuds, Bluetooth 5.3"}'}]
+                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781"}'}]
         elif message == "long":
             reply[0]["text"] = "\n".join(f"line {i} " + "x" * 80 for i in range(100))
         elif message == "html":

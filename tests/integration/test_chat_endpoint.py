@@ -1,9 +1,8 @@
 """The gateway's REST chat endpoint against a stand-in Rasa: auth, payload defusing, errors, metadata."""
 from __future__ import annotations
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,35 +11,13 @@ from bot.composition import build_services
 from bot.gateway import create_app
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
-
-
-class FakeRasa(BaseHTTPRequestHandler):
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.received.append({"auth": self.headers.get("Authorization"), **body})
-        if self.headers.get("Authorization") != f"Bearer {self.server.token}":
-            self.send_response(401)
-            self.end_headers()
-            return
-        reply = [{"recipient_id": body["sender"], "text": f"you said {body['message']}"}]
-        if body["message"] == "menu":
-            reply[0]["buttons"] = [{"title": "Open", "payload": "/open_dispute"},
-                                   {"title": "Order", "payload": '/inform{"order_number":"8190334512007781"}'}]
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+from stand_in_rasa import StandInRasa
 
 
 @pytest.fixture
 def chat(tmp_path):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0"})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
     server.received = []
     server.token = settings.internal_token(RASA_CHANNEL_TOKEN)
     threading.Thread(target=server.serve_forever, daemon=True).start()
