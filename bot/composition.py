@@ -13,6 +13,7 @@ from bot.settings import Settings
 from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
 from bot.store.handoffs import SqlHandoffs
+from bot.store.offered import SqlOfferedButtons
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.uow import SqlUnitOfWorkFactory
@@ -32,6 +33,7 @@ class Services:
     transcripts: SqlTranscripts
     web_sessions: SqlWebSessions
     handoffs: SqlHandoffs
+    offered_buttons: SqlOfferedButtons
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,4 +57,5 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         transcripts=SqlTranscripts(engine, clock),
         web_sessions=SqlWebSessions(engine, clock),
         handoffs=SqlHandoffs(engine, clock),
+        offered_buttons=SqlOfferedButtons(engine, clock),
     )

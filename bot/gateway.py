@@ -53,6 +53,7 @@ async def _sweep_forever(services: Services) -> None:
             if escalated:
                 log.info("escalated %d overdue dispute(s): %s", len(escalated), ", ".join(escalated))
             await anyio.to_thread.run_sync(services.channel_state.prune)
+            await anyio.to_thread.run_sync(services.offered_buttons.prune)
         except Exception:  # keep sweeping; a failed round is retried next interval
             log.exception("dispute sweep failed")
         await asyncio.sleep(interval)
@@ -86,7 +87,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.services = services or build_services(settings)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
-        app.state.offered_payloads = OfferedPayloads()
+        app.state.offered_payloads = OfferedPayloads(app.state.services.offered_buttons)
         app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts,
                                 app.state.services.handoffs)
         app.state.web = web.WebChannel(app.state.services, app.state.relay)

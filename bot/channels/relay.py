@@ -59,9 +59,10 @@ class Relay:
         Raises RasaUnavailable; the buyer's turn is in the transcript either way.
         """
         async with self._lock(conversation_id):
-            to_rasa = text if from_channel else self.offered.admit(conversation_id, text)
-            if shown is None:
-                shown = self.offered.title_for(conversation_id, to_rasa) if to_rasa.startswith("/") else None
+            to_rasa = text if from_channel else await anyio.to_thread.run_sync(self.offered.admit, conversation_id,
+                                                                                  text)
+            if shown is None and to_rasa.startswith("/"):
+                shown = await anyio.to_thread.run_sync(self.offered.title_for, conversation_id, to_rasa)
             handoff = None
             if self.helpdesk is not None and not (from_channel and to_rasa.startswith("/back_to_bot")):
                 handoff = await anyio.to_thread.run_sync(self._handoffs.open_for, conversation_id)
@@ -86,7 +87,7 @@ class Relay:
                         conversation_id, str(metadata.get("channel") or "unknown"), metadata.get("buyer_id"),
                         str(request.get("reason") or "asked"), dict(request.get("draft") or {})))
             bodies = [b for b in bodies if b["text"] or b["buttons"] or b["image"]]
-            self.offered.remember(conversation_id, bodies)
+            await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
             return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
                                                                    bodies))
 

@@ -405,8 +405,9 @@ class TelegramChannel:
         buyer = await self._buyer(user.id)
         conversation = conversation_id(user.id, buyer)
         data = query.data or ""
-        payload = self._offered.payload_for_key(conversation, data[len(CALLBACK_PREFIX):]) \
-            if data.startswith(CALLBACK_PREFIX) else None
+        payload = await anyio.to_thread.run_sync(self._offered.payload_for_key, conversation,
+                                                 data[len(CALLBACK_PREFIX):]) if data.startswith(CALLBACK_PREFIX) \
+            else None
         if payload is None:
             await query.answer("This button has expired. Please type your answer instead.")
             return

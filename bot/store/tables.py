@@ -275,3 +275,15 @@ agent_audit = Table(
     Column("detail", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False, index=True),
 )
+
+offered_buttons = Table(
+    "offered_buttons",
+    metadata,
+    # Buttons the bot offered in a conversation: only these may reach Rasa as `/intent{...}` payloads. Kept in
+    # the database so a tap still works after a gateway restart (or on another gateway).
+    Column("conversation_id", String(200), primary_key=True),
+    Column("payload_key", String(24), primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("title", String(200), nullable=False, default=""),
+    Column("offered_at", UTCDateTime, nullable=False, index=True),
+)

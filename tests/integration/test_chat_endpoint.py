@@ -91,6 +91,14 @@ def test_only_offered_payloads_pass_as_intents(chat):
     assert chat.rasa.received[-1]["message"] == "open_dispute"
 
 
+def test_an_offered_button_still_works_after_a_gateway_restart(chat):
+    say(chat, "menu")
+    with TestClient(create_app(services=chat.app.state.services)) as restarted:  # a new process, same store
+        restarted.tokens = chat.tokens
+        say(restarted, "/open_dispute")
+    assert chat.rasa.received[-1]["message"] == "/open_dispute"
+
+
 def test_rasa_down_is_a_clear_503(chat):
     chat.rasa.shutdown()
     chat.rasa.server_close()

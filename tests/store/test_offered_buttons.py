@@ -1,0 +1,33 @@
+"""Offered buttons in the store: per conversation, kept across restarts, bounded, pruned when old."""
+from __future__ import annotations
+
+from bot.channels.payloads import OfferedPayloads, payload_key
+from bot.store.offered import KEEP_DAYS, KEEP_PER_CONVERSATION, SqlOfferedButtons
+
+
+def _offer(payloads, conversation, *payload_titles):
+    payloads.remember(conversation, [{"buttons": [{"title": t, "payload": p} for p, t in payload_titles]}])
+
+
+def test_offers_are_per_conversation_and_survive_a_restart(engine, clock):
+    first = OfferedPayloads(SqlOfferedButtons(engine, clock))
+    _offer(first, "c1", ('/inform{"order_number":"1"}', "Earbuds"), ("/affirm", "Yes"))
+    restarted = OfferedPayloads(SqlOfferedButtons(engine, clock))
+    assert restarted.admit("c1", ' /inform{"order_number":"1"} ') == '/inform{"order_number":"1"}'
+    assert restarted.title_for("c1", "/affirm") == "Yes"
+    assert restarted.payload_for_key("c1", payload_key("/affirm")) == "/affirm"
+    assert restarted.admit("c2", "/affirm") == "affirm"  # another conversation was never offered it
+    assert restarted.admit("c1", '/inform{"order_number":"2"}') == 'inform{"order_number":"2"}'
+    assert restarted.payload_for_key("c1", "forged") is None
+
+
+def test_only_the_latest_offers_are_kept_and_old_ones_pruned(engine, clock):
+    store = SqlOfferedButtons(engine, clock)
+    payloads = OfferedPayloads(store)
+    for i in range(KEEP_PER_CONVERSATION + 5):
+        clock.advance(seconds=1)
+        _offer(payloads, "c1", ('/inform{"n":%d}' % i, f"#{i}"))
+    assert store.count("c1") == KEEP_PER_CONVERSATION
+    assert payloads.admit("c1", '/inform{"n":0}') == 'inform{"n":0}'  # the oldest went
+    clock.advance(seconds=(KEEP_DAYS + 1) * 86400)
+    assert store.prune() == KEEP_PER_CONVERSATION and store.count("c1") == 0
