@@ -59,6 +59,8 @@ class Settings:
     # The help desk's webhook (new hand-offs, buyer messages), signed with HMAC-SHA256 of the secret.
     agent_webhook_url: Optional[str] = None
     agent_webhook_secret: Optional[str] = field(default=None, repr=False)
+    # Shared by several gateway processes: socket.io rooms (which tabs and consoles get what) go through Redis.
+    redis_url: Optional[str] = field(default=None, repr=False)
     # Buyers the demo page at / may hand out tokens for; empty turns the demo page's sign-in off.
     demo_buyers: tuple = ("anna", "ben", "chen")
 
@@ -100,6 +102,7 @@ class Settings:
             push_interval_seconds=_float(env, "PUSH_INTERVAL_SECONDS", cls.push_interval_seconds),
             agent_webhook_url=(env.get("AGENT_WEBHOOK_URL") or "").strip() or None,
             agent_webhook_secret=(env.get("AGENT_WEBHOOK_SECRET") or "").strip() or None,
+            redis_url=(env.get("REDIS_URL") or "").strip() or None,
             demo_buyers=tuple(b.strip() for b in env.get("DEMO_BUYERS", ",".join(cls.demo_buyers)).split(",")
                               if b.strip()),
         )

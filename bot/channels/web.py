@@ -75,8 +75,13 @@ class WebChannel:
     def __init__(self, services: Services, relay: Relay) -> None:
         self._services = services
         self._relay = relay
-        # No cookies are involved (the token travels in auth), so any embedding origin may connect.
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=64 * 1024)
+        # No cookies are involved (the token travels in auth), so any embedding origin may connect. With REDIS_URL
+        # set, emits to a room reach the sockets held by every gateway process (python-socketio's Redis manager).
+        manager = None
+        if services.settings.redis_url:
+            manager = socketio.AsyncRedisManager(services.settings.redis_url, channel="dispute-assistant-socketio")
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=64 * 1024,
+                                        client_manager=manager)
         self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
