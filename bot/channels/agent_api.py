@@ -159,8 +159,7 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
 
     @api.get("/conversations/{handoff_id}/evidence/{sha256}", summary="A file of this case (photo, video, PDF)")
     async def evidence(handoff_id: int, sha256: str, agent: Agent = Depends(current_agent)):
-        summary = await helpdesk().summary(handoff_id)
-        if not SHA256.match(sha256) or not helpdesk().evidence_visible(summary, sha256):
+        if not SHA256.match(sha256) or not await helpdesk().case_has_file(handoff_id, sha256):
             return JSONResponse({"error": "No such file in this case."}, status_code=404)
         data = await anyio.to_thread.run_sync(parent.state.services.evidence.get, sha256)
         return Response(data, media_type=sniff_media_type(data) or "application/octet-stream",

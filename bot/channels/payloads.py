@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 from bot.store.offered import SqlOfferedButtons
 
@@ -37,17 +37,16 @@ class OfferedPayloads:
         found = self._store.by_key(conversation_id, key) if key else None
         return found[0] if found else None
 
-    def title_for(self, conversation_id: str, payload: str) -> Optional[str]:
-        """The title of the button that offered `payload` (what the buyer saw and tapped)."""
-        found = self._store.by_key(conversation_id, payload_key(payload.strip()))
-        return found[1] if found and found[0] == payload.strip() else None
-
     def admit(self, conversation_id: str, text: str) -> str:
         """The text to send to Rasa: an offered payload as it is, anything else never starting with '/'."""
+        return self.admit_with_title(conversation_id, text)[0]
+
+    def admit_with_title(self, conversation_id: str, text: str) -> Tuple[str, Optional[str]]:
+        """`admit`, plus the title of the button when an offered payload was tapped (one lookup for both)."""
         stripped = text.strip()
         if not stripped.startswith("/"):
-            return text
+            return text, None
         found = self._store.by_key(conversation_id, payload_key(stripped))
         if found and found[0] == stripped:
-            return stripped
-        return stripped.lstrip("/").strip() or "?"
+            return stripped, found[1]
+        return stripped.lstrip("/").strip() or "?", None

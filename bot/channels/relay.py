@@ -59,10 +59,12 @@ class Relay:
         Raises RasaUnavailable; the buyer's turn is in the transcript either way.
         """
         async with self._lock(conversation_id):
-            to_rasa = text if from_channel else await anyio.to_thread.run_sync(self.offered.admit, conversation_id,
-                                                                                  text)
-            if shown is None and to_rasa.startswith("/"):
-                shown = await anyio.to_thread.run_sync(self.offered.title_for, conversation_id, to_rasa)
+            if from_channel:
+                to_rasa = text
+            else:
+                to_rasa, title = await anyio.to_thread.run_sync(self.offered.admit_with_title, conversation_id,
+                                                                text)
+                shown = shown if shown is not None else title
             handoff = None
             if self.helpdesk is not None and not (from_channel and to_rasa.startswith("/back_to_bot")):
                 handoff = await anyio.to_thread.run_sync(self._handoffs.open_for, conversation_id)

@@ -41,6 +41,10 @@ def conversation_id(session_id: str, buyer: Optional[str]) -> str:
     return f"{CHANNEL}:{buyer or 'guest'}:{session_id}"
 
 
+def _quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]]:
+    return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+
+
 def rasa_format(message: Dict[str, Any]) -> Dict[str, Any]:
     """Exactly what Rasa's socketio channel emits as `bot_uttered`: rasa-webchat recognises a message by its
     exact keys ({text}, {text, quick_replies}, {attachment}), so nothing else may be added."""
@@ -50,8 +54,7 @@ def rasa_format(message: Dict[str, Any]) -> Dict[str, Any]:
     if message.get("image") and not text and not message.get("buttons"):
         return {"attachment": {"type": "image", "payload": {"src": message["image"]}}}
     if message.get("buttons"):
-        return {"text": text, "quick_replies": [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                                                for b in message["buttons"]]}
+        return {"text": text, "quick_replies": _quick_replies(message["buttons"])}
     return {"text": text}
 
 
@@ -66,8 +69,7 @@ def widget_format(message: Dict[str, Any]) -> Dict[str, Any]:
     if message.get("image"):
         out["attachment"] = {"type": "image", "payload": {"src": message["image"]}}
     if message.get("buttons"):
-        out["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                                for b in message["buttons"]]
+        out["quick_replies"] = _quick_replies(message["buttons"])
     return out
 
 

@@ -50,6 +50,10 @@ class AccountService:
             uow.commit()
         return buyer_id
 
+    def buyer(self, buyer_id: str) -> Optional[Buyer]:
+        with self._uow() as uow:
+            return uow.buyers.get(buyer_id)
+
     def list_buyers(self) -> List[Buyer]:
         with self._uow() as uow:
             return uow.buyers.list()

@@ -49,7 +49,7 @@ class HelpDesk:
         position = await _run(self._store.position, handoff)
         if new:
             log.info("hand-off %s queued (%s, %s)", handoff.id, channel, why.value)
-            await self._notify("handoff.created", await self._queue_item(handoff))
+            await self._notify("handoff.created", await self._queue_item(handoff, position))
         place = "next in line" if position == 1 else f"number {position} in the queue"
         return {"text": f"A person from our help desk will answer here. You are {place}; you can keep writing "
                         "and they will see it.",
@@ -71,15 +71,16 @@ class HelpDesk:
     # ---- the agent's side ------------------------------------------------------------------------
 
     async def queue(self) -> List[Dict[str, Any]]:
-        return [await self._queue_item(h) for h in await _run(self._store.queue)]
+        # The store lists waiting hand-offs first, in queue order: a waiting one's place is its index + 1.
+        return [await self._queue_item(h, i + 1 if h.status is HandoffStatus.QUEUED else None)
+                for i, h in enumerate(await _run(self._store.queue))]
 
-    async def _queue_item(self, handoff: Handoff) -> Dict[str, Any]:
+    async def _queue_item(self, handoff: Handoff, position: Optional[int]) -> Dict[str, Any]:
         last = await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 1)
         return {"id": handoff.id, "channel": handoff.channel, "buyer_id": handoff.buyer_id,
                 "reason": handoff.reason.value, "status": handoff.status.value,
                 "agent": handoff.agent_name, "requested_at": handoff.requested_at.isoformat(),
-                "position": await _run(self._store.position, handoff) if handoff.status is HandoffStatus.QUEUED
-                else None,
+                "position": position,
                 "last_message": (last[0].get("text") or "")[:200] if last else ""}
 
     async def summary(self, handoff_id: int) -> Dict[str, Any]:
@@ -91,9 +92,9 @@ class HelpDesk:
         orders: List[Dict[str, Any]] = []
         cases: List[Dict[str, Any]] = []
         if handoff.buyer_id:
-            found = [b for b in await _run(self._services.accounts.list_buyers) if b.id == handoff.buyer_id]
-            buyer = {"id": handoff.buyer_id, "name": found[0].name if found else handoff.buyer_id,
-                     "email": found[0].email if found else ""}
+            found = await _run(self._services.accounts.buyer, handoff.buyer_id)
+            buyer = {"id": handoff.buyer_id, "name": found.name if found else handoff.buyer_id,
+                     "email": found.email if found else ""}
             for s in await _run(disputes.list_orders, handoff.buyer_id):
                 orders.append({"number": s.order.number, "item": s.order.item, "status": s.order.status.value,
                                "price": f"{s.order.price:.2f} {s.order.currency}",
@@ -133,11 +134,19 @@ class HelpDesk:
             "audit": await _run(self._store.audit_log, handoff.id, 100),
         }
 
-    def evidence_visible(self, summary: Dict[str, Any], sha256: str) -> bool:
-        urls = [f["url"] for f in summary["form_evidence"]] + \
-               [e["url"] for d in summary["disputes"] for e in d["evidence"]] + \
-               [a.get("url", "") for m in summary["transcript"] for a in m.get("attachments") or []]
-        return any(u.endswith("/" + sha256) for u in urls)
+    async def case_has_file(self, handoff_id: int, sha256: str) -> bool:
+        """Agents may fetch only the files of the case they look at: the form's, the transcript's, the buyer's
+        disputes'."""
+        handoff = await _run(self._store.get, handoff_id)
+        if any(isinstance(f, dict) and f.get("sha256") == sha256 for f in handoff.draft.get("evidence_files") or []):
+            return True
+        transcript = await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 500)
+        if any(a.get("sha256") == sha256 for m in transcript for a in m.get("attachments") or []):
+            return True
+        if not handoff.buyer_id:
+            return False
+        disputes = await _run(self._services.disputes.list_disputes, handoff.buyer_id)
+        return any(e.sha256 == sha256 for d in disputes for e in d.evidence)
 
     async def claim(self, agent: Agent, handoff_id: int) -> Handoff:
         handoff = await _run(self._store.claim, handoff_id, agent)

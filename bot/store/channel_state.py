@@ -16,6 +16,13 @@ from . import tables as t
 KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram re-delivers for at most 24 hours
 
 
+def _event_query(*extra):
+    """An event with what its news needs: the dispute's buyer and number, the order's item and currency."""
+    e, d, o = t.dispute_events, t.disputes, t.orders
+    return select(e.c.id, d.c.buyer_id, d.c.number, o.c.item, o.c.currency, e.c.action, e.c.actor_kind,
+                  e.c.actor_name, e.c.detail, *extra)
+
+
 class SqlChannelState:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
@@ -60,8 +67,7 @@ class SqlChannelState:
         with self._engine.begin() as conn:
             after = self._cursor(conn, channel)
             rows = conn.execute(
-                select(e.c.id, d.c.buyer_id, d.c.number, o.c.item, o.c.currency, e.c.action, e.c.actor_kind,
-                       e.c.actor_name, e.c.detail)
+                _event_query()
                 .select_from(e.join(d, d.c.id == e.c.dispute_id).join(o, o.c.id == d.c.order_id))
                 .where(e.c.id > after).order_by(e.c.id).limit(limit)).all()
         return [_event(r) for r in rows]
@@ -100,8 +106,7 @@ class SqlChannelState:
         e, d, o, p = t.dispute_events, t.disputes, t.orders, t.push_deliveries
         with self._engine.begin() as conn:
             rows = conn.execute(
-                select(e.c.id, d.c.buyer_id, d.c.number, o.c.item, o.c.currency, e.c.action, e.c.actor_kind,
-                       e.c.actor_name, e.c.detail, p.c.external_id)
+                _event_query(p.c.external_id)
                 .select_from(p.join(e, e.c.id == p.c.event_id).join(d, d.c.id == e.c.dispute_id)
                              .join(o, o.c.id == d.c.order_id))
                 .where(and_(p.c.channel == channel, p.c.status == "failed", p.c.attempts < max_attempts))

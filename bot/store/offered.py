@@ -25,16 +25,15 @@ class SqlOfferedButtons:
         """(key, payload, title) triples; an offer made again is refreshed. Keeps the latest 40 per conversation."""
         b = t.offered_buttons
         now = self._clock.now()
-        for key, payload, title in buttons:
-            values = {"payload": payload, "title": title[:200], "offered_at": now}
-            try:
-                with self._engine.begin() as conn:
-                    conn.execute(insert(b).values(conversation_id=conversation_id, payload_key=key, **values))
-            except IntegrityError:
-                with self._engine.begin() as conn:
-                    conn.execute(update(b).where(and_(b.c.conversation_id == conversation_id, b.c.payload_key == key))
-                                 .values(**values))
-        with self._engine.begin() as conn:
+        with self._engine.begin() as conn:  # one transaction per reply, however many buttons it has
+            for key, payload, title in buttons:
+                values = {"payload": payload, "title": title[:200], "offered_at": now}
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(b).values(conversation_id=conversation_id, payload_key=key, **values))
+                except IntegrityError:
+                    conn.execute(update(b).where(and_(b.c.conversation_id == conversation_id,
+                                                      b.c.payload_key == key)).values(**values))
             keep = select(b.c.payload_key).where(b.c.conversation_id == conversation_id) \
                 .order_by(b.c.offered_at.desc()).limit(KEEP_PER_CONVERSATION).scalar_subquery()
             conn.execute(delete(b).where(and_(b.c.conversation_id == conversation_id, b.c.payload_key.not_in(keep))))

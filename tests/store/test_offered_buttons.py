@@ -14,7 +14,7 @@ def test_offers_are_per_conversation_and_survive_a_restart(engine, clock):
     _offer(first, "c1", ('/inform{"order_number":"1"}', "Earbuds"), ("/affirm", "Yes"))
     restarted = OfferedPayloads(SqlOfferedButtons(engine, clock))
     assert restarted.admit("c1", ' /inform{"order_number":"1"} ') == '/inform{"order_number":"1"}'
-    assert restarted.title_for("c1", "/affirm") == "Yes"
+    assert restarted.admit_with_title("c1", "/affirm") == ("/affirm", "Yes")
     assert restarted.payload_for_key("c1", payload_key("/affirm")) == "/affirm"
     assert restarted.admit("c2", "/affirm") == "affirm"  # another conversation was never offered it
     assert restarted.admit("c1", '/inform{"order_number":"2"}') == 'inform{"order_number":"2"}'
