@@ -12,6 +12,7 @@ from bot.disputes.clock import Clock
 from bot.push import PushEvent, Recipient
 
 from . import tables as t
+from .engine import read_connection
 
 KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram re-delivers for at most 24 hours
 
@@ -80,7 +81,7 @@ class SqlChannelState:
 
     def recipients(self, channel: str, buyer_id: str) -> list[str]:
         i = t.channel_identities
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             return list(conn.execute(select(i.c.external_id).where(and_(i.c.channel == channel,
                                                                         i.c.buyer_id == buyer_id))).scalars())
 

@@ -12,6 +12,7 @@ from bot.disputes.model import Agent
 from bot.helpdesk.model import Handoff, HandoffNotFound, HandoffReason, HandoffStatus, HandoffTaken
 
 from . import tables as t
+from .engine import read_connection
 
 OPEN = (HandoffStatus.QUEUED.value, HandoffStatus.CLAIMED.value)
 
@@ -46,7 +47,7 @@ class SqlHandoffs:
             return _handoff(row), True
 
     def get(self, handoff_id: int) -> Handoff:
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             row = conn.execute(select(t.handoffs).where(t.handoffs.c.id == handoff_id)).first()
         if row is None:
             raise HandoffNotFound(handoff_id)
@@ -54,7 +55,7 @@ class SqlHandoffs:
 
     def open_for(self, conversation_id: str) -> Optional[Handoff]:
         h = t.handoffs
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             row = conn.execute(select(h).where(and_(h.c.conversation_id == conversation_id, h.c.status.in_(OPEN)))
                                .order_by(h.c.id.desc())).first()
         return _handoff(row) if row is not None else None
@@ -62,7 +63,7 @@ class SqlHandoffs:
     def queue(self) -> List[Handoff]:
         """Open hand-offs, oldest first: queued ones (in queue order), then those being handled."""
         h = t.handoffs
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(select(h).where(h.c.status.in_(OPEN)).order_by(h.c.requested_at, h.c.id)).all()
         items = [_handoff(r) for r in rows]
         return [x for x in items if x.status is HandoffStatus.QUEUED] + \
@@ -71,7 +72,7 @@ class SqlHandoffs:
     def position(self, handoff: Handoff) -> int:
         """1 for the next in line."""
         h = t.handoffs
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             ahead = conn.execute(select(func.count()).select_from(h).where(and_(
                 h.c.status == HandoffStatus.QUEUED.value, h.c.id < handoff.id))).scalar_one()
         return ahead + 1
@@ -118,7 +119,7 @@ class SqlHandoffs:
         query = select(a).order_by(a.c.id.desc()).limit(limit)
         if handoff_id is not None:
             query = query.where(a.c.handoff_id == handoff_id)
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             rows = conn.execute(query).all()
         return [{"agent": r.agent_name, "action": r.action, "handoff_id": r.handoff_id,
                  "dispute_number": r.dispute_number, "detail": r.detail, "at": r.at.isoformat()} for r in rows]

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.disputes.clock import Clock
 
 from . import tables as t
+from .engine import read_connection
 
 KEEP_PER_CONVERSATION = 40
 KEEP_DAYS = 30
@@ -40,7 +41,7 @@ class SqlOfferedButtons:
 
     def by_key(self, conversation_id: str, key: str) -> Optional[Tuple[str, str]]:
         b = t.offered_buttons
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             row = conn.execute(select(b.c.payload, b.c.title).where(and_(b.c.conversation_id == conversation_id,
                                                                          b.c.payload_key == key))).first()
         return (row.payload, row.title) if row is not None else None
@@ -52,7 +53,7 @@ class SqlOfferedButtons:
 
     def count(self, conversation_id: str) -> int:
         b = t.offered_buttons
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             return len(conn.execute(select(b.c.payload_key).where(b.c.conversation_id == conversation_id)).all())
 
 

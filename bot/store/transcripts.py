@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.disputes.clock import Clock
 
 from . import tables as t
+from .engine import read_connection
 
 SENDERS = ("buyer", "bot", "agent")
 
@@ -37,7 +38,7 @@ class SqlTranscripts:
         """Messages after `after_id`; with no `after_id`, the most recent `limit` ones. Oldest first."""
         m = t.chat_messages
         query = select(m.c.id, m.c.sender, m.c.body, m.c.created_at).where(m.c.conversation_id == conversation_id)
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             if after_id:
                 rows = conn.execute(query.where(m.c.id > after_id).order_by(m.c.id).limit(limit)).all()
             else:
@@ -66,6 +67,6 @@ class SqlWebSessions:
 
     def owner_is(self, session_id: str, buyer_id: str | None) -> bool:
         w = t.web_sessions
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             row = conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).first()
         return row is not None and row.buyer_id == buyer_id

@@ -45,3 +45,56 @@ def test_same_verdicts_as_rasa(action):
     assert [c[0] for c in cached[1:]] == ["refused"] * len(BAD)
     assert [c[:2] for c in cached[1:]] == [o[:2] for o in original[1:]]
     assert all(c[2] for c in cached[1:])
+
+
+def test_event_types_resolve_as_before():
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    rasa_speedups.install()
+    assert getattr(Event, "_resolve_by_type_uncached", None) is not None
+    for _ in range(2):  # the second round comes from the table
+        assert Event.resolve_by_type("slot") is SlotSet
+        assert Event.resolve_by_type("user") is UserUttered
+        assert Event.resolve_by_type("action") is ActionExecuted
+        assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+        with pytest.raises(ValueError, match="Unknown event name"):
+            Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "x", "value": 2}) == SlotSet("x", 2)
+
+
+def test_action_server_calls_reuse_one_connection():
+    """Three calls to the action server go over one kept-alive connection (Rasa alone opens three)."""
+    from aiohttp import web
+
+    async def scenario():
+        peers = []
+
+        async def webhook(request):
+            peers.append(request.transport.get_extra_info("peername"))
+            return web.json_response({"events": [], "responses": []})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="t")
+        try:
+            for _ in range(3):
+                assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [],
+                                                                                             "responses": []}
+        finally:
+            kept = getattr(endpoint, "_kept_session", None)
+            if kept is not None:
+                await kept.close()
+            await runner.cleanup()
+        return peers
+
+    import asyncio
+
+    rasa_speedups.install()
+    peers = asyncio.run(scenario())
+    assert len(peers) == 3
+    assert len(set(peers)) == 1, peers
