@@ -13,12 +13,13 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run test install model db seed clean help nlu-report bench
+.PHONY: run run-scaled test install model db seed clean help nlu-report bench
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - install, migrate, seed, train if needed, start everything on 127.0.0.1"
 	@echo "make test  - install, train if needed, run the whole test suite"
+	@echo "make run-scaled - the same on PostgreSQL and Redis with several workers and two gateways"
 
 $(PY):
 	@PYTHON=$$(scripts/find-python310) && echo "Creating $(VENV) with $$PYTHON" && $$PYTHON -m venv $(VENV)
@@ -58,6 +59,21 @@ seed: $(INSTALLED)
 
 run: $(INSTALLED) $(WEB_INSTALLED) $(MODEL) seed
 	$(PY) -m bot run
+
+# The scale-out profile on this machine (docs/deployment.md): the dispute store and Rasa's conversations in
+# the PostgreSQL database dispute_assistant (created if missing), Redis for Rasa's lock store and socket.io,
+# a Rasa worker per core, two action-server workers, two gateways (GATEWAY_PORT and the next port). Every
+# setting already in the environment or .env wins over these defaults.
+SCALED_DATABASE_URL := postgresql+psycopg2://postgres@127.0.0.1:5432/dispute_assistant
+SCALED_REDIS_URL := redis://127.0.0.1:6379/0
+run-scaled: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
+	export DATABASE_URL="$${DATABASE_URL:-$(SCALED_DATABASE_URL)}"; \
+	export RASA_TRACKER_URL="$${RASA_TRACKER_URL:-$(SCALED_DATABASE_URL)}"; \
+	export REDIS_URL="$${REDIS_URL:-$(SCALED_REDIS_URL)}"; \
+	export RASA_WORKERS="$${RASA_WORKERS:-$$(nproc)}"; \
+	export ACTION_SERVER_WORKERS="$${ACTION_SERVER_WORKERS:-2}"; \
+	export GATEWAY_PROCESSES="$${GATEWAY_PROCESSES:-2}"; \
+	$(PY) -m bot db-create && $(PY) -m bot migrate && $(PY) -m bot seed --if-empty && exec $(PY) -m bot run
 
 test: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,9 +1,17 @@
 """Load benchmark: simulated buyers holding whole conversations through the gateway, and stock Rasa side by side.
 
     python -m bench.load [--buyers 40] [--concurrency 20] [--channels rest,socketio] [--no-stock] [--out bench/results]
+                         [--profile single|scaled]
 
 1. Starts the full stack (`python -m bot run`) in a temporary folder with N extra demo buyers (one delivered
-   order each), timing start-up to a healthy /healthz.
+   order each), timing start-up to a healthy /healthz (of every gateway).
+   Profile `single` (default): SQLite files, in-memory lock store, one worker each, one gateway.
+   Profile `scaled` (docs/deployment.md): a fresh PostgreSQL database bench_<pid> on BENCH_POSTGRES_URL's
+   server (default postgresql+psycopg2://postgres@127.0.0.1:5432/postgres; dropped afterwards) for the
+   dispute store and Rasa's conversations, Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379/0) for
+   Rasa's lock store and socket.io, --rasa-workers Sanic workers (default: the number of cores),
+   --action-server-workers (2) and --gateways (2) gateway processes; buyers are spread round-robin over the
+   gateways.
 2. N buyers, C at a time, each: list orders, open a dispute with every field (tapping the offered buttons),
    check its status, one FAQ, goodbye. Over the REST chat endpoint and over socket.io as the widget does.
    Every turn is timed; a reply without what the turn expects is an error; replies are checked to arrive in
@@ -11,7 +19,8 @@
 3. Stock Rasa 3.6.21: `rasa init` (its moodbot) trained into a temporary folder, run with its REST webhook,
    driven with the same N, C and number of turns. Ratios are printed: absolute times on a shared machine
    drift, ratios measured side by side do not.
-4. Peak resident memory of every process, training time, start-up time. JSON goes to bench/results/.
+4. Peak resident memory of every process, training time, start-up time. JSON goes to bench/results/: our
+   figures under "ours" (profile single, as before) or "ours_scaled".
 
 Only loopback addresses; every loop is bounded in count and time. A benchmark, never a test that fails.
 """
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -35,19 +45,47 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 TURN_TIMEOUT = 60.0
 RUN_DEADLINE = 900.0
+PROFILES = ("single", "scaled")
+DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# Settings of the developer's shell or .env that would change the stack under test; each run sets its own.
+STACK_SETTINGS = ("DATABASE_URL", "BOT_SECRET", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "REDIS_URL",
+                  "RASA_TRACKER_URL", "RASA_WORKERS", "ACTION_SERVER_WORKERS", "GATEWAY_PROCESSES",
+                  "GATEWAY_BACKGROUND_JOBS", "AGENT_WEBHOOK_URL")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_ports_in_a_row(count: int, attempts: int = 50) -> int:
+    """The first of `count` consecutive free loopback ports (the gateways listen on GATEWAY_PORT + i)."""
+    for _ in range(attempts):
+        first = free_port()
+        if first + count > 65536:
+            continue
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def percentile(values: List[float], q: float) -> Optional[float]:
@@ -143,10 +181,15 @@ class Results:
     out_of_order: int = 0
     messages: int = 0
     conversations: int = 0
+    answered_by: Dict[str, int] = field(default_factory=dict)  # gateway URL -> turns it answered
+
+    def answered(self, url: str) -> None:
+        self.answered_by[url] = self.answered_by.get(url, 0) + 1
 
     def summary(self, seconds: float) -> Dict[str, Any]:
         ms = [x * 1000 for x in self.latencies]
         return {"conversations": self.conversations, "messages": self.messages, "seconds": round(seconds, 2),
+                "answered_by_gateway": dict(self.answered_by),
                 "messages_per_second": round(self.messages / seconds, 2) if seconds else None,
                 "p50_ms": _round(percentile(ms, 50)), "p95_ms": _round(percentile(ms, 95)),
                 "p99_ms": _round(percentile(ms, 99)), "mean_ms": _round(statistics.mean(ms)) if ms else None,
@@ -205,14 +248,22 @@ async def stock_conversation(say) -> None:
             raise Unexpected(f"no answer to {text!r}")
 
 
-async def run_rest(url: str, tokens: List[Optional[str]], concurrency: int, script, results: Results,
-                   path: str = "/webhooks/rest/webhook") -> float:
+def _urls(urls: Union[str, Sequence[str]]) -> List[str]:
+    return [urls] if isinstance(urls, str) else list(urls)
+
+
+async def run_rest(urls: Union[str, Sequence[str]], tokens: List[Optional[str]], concurrency: int, script,
+                   results: Results, path: str = "/webhooks/rest/webhook") -> float:
+    """Each token holds one conversation (`script`) over the REST chat endpoint; buyer i talks to gateway
+    i mod len(urls)."""
+    urls = _urls(urls)
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
     async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as http:
         gate = asyncio.Semaphore(concurrency)
 
         async def one(index: int, token: Optional[str]) -> None:
             sender = f"bench-{index}-{os.getpid()}"
+            url = urls[index % len(urls)]
             headers = {"Authorization": f"Bearer {token}"} if token else {}
 
             async def say(text: str) -> List[Dict[str, Any]]:
@@ -225,6 +276,8 @@ async def run_rest(url: str, tokens: List[Optional[str]], concurrency: int, scri
                 body = response.json()
                 if not body:
                     results.lost += 1
+                else:
+                    results.answered(url)
                 if any(m.get("recipient_id") not in (None, sender) for m in body):
                     results.out_of_order += 1
                 return body
@@ -241,12 +294,18 @@ async def run_rest(url: str, tokens: List[Optional[str]], concurrency: int, scri
         return time.perf_counter() - started
 
 
-async def run_socketio(url: str, tokens: List[str], concurrency: int, results: Results) -> float:
+async def run_socketio(urls: Union[str, Sequence[str]], tokens: List[str], concurrency: int, results: Results,
+                       script=None) -> float:
+    """Each token holds one conversation (`script`, default dispute_conversation) over socket.io as the widget
+    does; buyer i connects to gateway i mod len(urls)."""
     import socketio
 
+    urls = _urls(urls)
+    script = script or dispute_conversation
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(token: str) -> None:
+    async def one(index: int, token: str) -> None:
+        url = urls[index % len(urls)]
         client = socketio.AsyncClient(reconnection=False)
         inbox: asyncio.Queue = asyncio.Queue()
         last_id = [0]
@@ -279,6 +338,8 @@ async def run_socketio(url: str, tokens: List[str], concurrency: int, results: R
             results.messages += 1
             if not replies:
                 results.lost += 1
+            else:
+                results.answered(url)
             return replies
 
         def _order(message_id: Any) -> None:
@@ -292,7 +353,7 @@ async def run_socketio(url: str, tokens: List[str], concurrency: int, results: R
                 await client.connect(url, socketio_path="/socket.io/", auth={"token": token}, transports=["polling"])
                 await client.emit("session_request", {"session_id": None})
                 session = await asyncio.wait_for(confirmed, 20)
-                await dispute_conversation(say)
+                await script(say)
             except (Unexpected, asyncio.TimeoutError, socketio.exceptions.SocketIOError) as exc:
                 results.errors.append(f"{type(exc).__name__}: {exc}")
             finally:
@@ -306,14 +367,15 @@ async def run_socketio(url: str, tokens: List[str], concurrency: int, results: R
                     await http.close()
 
     started = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(one(t) for t in tokens)), RUN_DEADLINE)
+    await asyncio.wait_for(asyncio.gather(*(one(i, t) for i, t in enumerate(tokens))), RUN_DEADLINE)
     return time.perf_counter() - started
 
 
 # ---- the stacks -------------------------------------------------------------------------------------------
 
-def add_bench_buyers(var_dir: Path, count: int, env: Dict[str, str]) -> List[str]:
-    """N buyers, each with one delivered order that can still get a dispute (40 days of protection)."""
+def add_bench_buyers(env: Dict[str, str], count: int) -> List[str]:
+    """N buyers in the store `env` names (after `python -m bot seed`), each with one delivered order that can
+    still get a dispute (40 days of protection); returns their buyer tokens."""
     sys.path.insert(0, str(ROOT))
     from sqlalchemy import insert
 
@@ -339,6 +401,7 @@ def add_bench_buyers(var_dir: Path, count: int, env: Dict[str, str]) -> List[str
 
 
 def count_disputes(env: Dict[str, str], buyers: int) -> Dict[str, int]:
+    """Disputes per bench buyer in the store `env` names (SQLite or PostgreSQL alike)."""
     from sqlalchemy import func, select
 
     from bot.composition import build_services
@@ -369,6 +432,14 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> float:
     raise RuntimeError(f"{url} not healthy after {timeout} s")
 
 
+def wait_all_healthy(urls: Sequence[str], process: subprocess.Popen, timeout: float) -> float:
+    """Seconds until every gateway's /healthz answers 200 (each checks Rasa, the actions and the store)."""
+    started = time.monotonic()
+    for url in urls:
+        wait_healthy(url + "/healthz", process, max(1.0, timeout - (time.monotonic() - started)))
+    return time.monotonic() - started
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -379,36 +450,136 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def ours(args, work: Path) -> Dict[str, Any]:
-    ports = {"rasa": free_port(), "actions": free_port(), "gateway": free_port()}
-    env = {**os.environ, "VAR_DIR": str(work / "var"), "RASA_URL": f"http://127.0.0.1:{ports['rasa']}",
-           "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['actions']}", "GATEWAY_PORT": str(ports["gateway"]),
-           "SWEEP_INTERVAL_SECONDS": "0"}
-    for name in ("DATABASE_URL", "BOT_SECRET", "TELEGRAM_TOKEN"):
-        env.pop(name, None)
-    subprocess.run([sys.executable, "-m", "bot", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
-    channels = args.channels.split(",")
-    tokens = add_bench_buyers(work / "var", args.buyers * len(channels), env)
-    url = f"http://127.0.0.1:{ports['gateway']}"
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    memory = MemorySampler(process.pid).start()
-    out: Dict[str, Any] = {}
+# ---- the profiles -----------------------------------------------------------------------------------------
+
+def _server_engine(server_url: str):
+    from sqlalchemy import create_engine
+
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    return create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Creates the empty PostgreSQL database `name` on `server_url`'s server; returns its URL. Fails if it exists,
+    so two runs never share one."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"plain database names only, got {name!r}")
+    engine = _server_engine(server_url)
     try:
-        out["startup_to_healthy_seconds"] = round(wait_healthy(url + "/healthz", process, 240), 1)
-        for i, channel in enumerate(channels):
-            batch = tokens[i * args.buyers:(i + 1) * args.buyers]
-            results = Results()
-            if channel == "rest":
-                seconds = asyncio.run(run_rest(url, batch, args.concurrency, dispute_conversation, results))
-            else:
-                seconds = asyncio.run(run_socketio(url, batch, args.concurrency, results))
-            out[channel] = results.summary(seconds)
-            print(f"  ours/{channel}: {json.dumps(out[channel])}", flush=True)
-        out["disputes"] = count_disputes(env, args.buyers * len(channels))
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
-        out["memory"] = memory.stop()
-        stop(process)
+        engine.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    from sqlalchemy import text
+
+    engine = _server_engine(server_url)
+    try:
+        with engine.connect() as conn:
+            # FORCE (PostgreSQL 13+) ends connections a killed process may have left behind.
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def temporary_database(server_url: str, name: str):
+    """A fresh database for one run, dropped afterwards whatever happens."""
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)
+
+
+def stack_env(work: Path, profile: str = "single", *, database_url: Optional[str] = None,
+              redis_url: Optional[str] = None, rasa_workers: int = 1, action_server_workers: int = 1,
+              gateways: int = 1) -> Dict[str, str]:
+    """The environment of one stack on free loopback ports with its own var/ under `work`. `single`: SQLite
+    files, one worker each. `scaled`: `database_url` for the disputes and Rasa's conversations, `redis_url`
+    for Rasa's lock store and socket.io, the given workers and gateway processes."""
+    env = {k: v for k, v in os.environ.items() if k not in STACK_SETTINGS}
+    env.update({"VAR_DIR": str(work / "var"), "RASA_URL": f"http://127.0.0.1:{free_port()}",
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}", "SWEEP_INTERVAL_SECONDS": "0"})
+    if profile == "single":
+        env["GATEWAY_PORT"] = str(free_port())
+        return env
+    if profile != "scaled" or not database_url or not redis_url:
+        raise ValueError("the scaled profile needs a database URL and a Redis URL")
+    env.update({"DATABASE_URL": database_url, "RASA_TRACKER_URL": database_url, "REDIS_URL": redis_url,
+                "RASA_WORKERS": str(rasa_workers), "ACTION_SERVER_WORKERS": str(action_server_workers),
+                "GATEWAY_PROCESSES": str(gateways), "GATEWAY_PORT": str(free_ports_in_a_row(gateways))})
+    return env
+
+
+def gateway_urls(env: Dict[str, str]) -> List[str]:
+    sys.path.insert(0, str(ROOT))
+    from bot.settings import Settings
+
+    return Settings.from_env(env).gateway_urls
+
+
+def prepare_store(env: Dict[str, str], buyers: int) -> List[str]:
+    """Migrates and seeds the store `env` names, adds `buyers` bench buyers; returns their tokens."""
+    done = subprocess.run([sys.executable, "-m", "bot", "seed"], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"seed failed: {done.stderr[-800:]}")
+    return add_bench_buyers(env, buyers)
+
+
+def start_stack(env: Dict[str, str], log_path: Optional[Path] = None) -> subprocess.Popen:
+    """`python -m bot run` in its own session; its output goes to `log_path` (each process also logs under
+    VAR_DIR/logs)."""
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    try:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    finally:
+        if log_path:
+            out.close()
+
+
+def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
+    channels = args.channels.split(",")
+    out: Dict[str, Any] = {"profile": profile}
+    with contextlib.ExitStack() as cleanup:
+        if profile == "scaled":
+            server = os.environ.get("BENCH_POSTGRES_URL") or DEFAULT_POSTGRES_URL
+            database = cleanup.enter_context(temporary_database(server, f"bench_{os.getpid()}"))
+            env = stack_env(work, "scaled", database_url=database,
+                            redis_url=os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL,
+                            rasa_workers=args.rasa_workers, action_server_workers=args.action_server_workers,
+                            gateways=args.gateways)
+            # Counts only: the URLs may carry passwords.
+            out["settings"] = {"rasa_workers": args.rasa_workers, "action_server_workers": args.action_server_workers,
+                               "gateways": args.gateways, "stores": "postgresql + redis"}
+        else:
+            env = stack_env(work)
+        tokens = prepare_store(env, args.buyers * len(channels))
+        urls = gateway_urls(env)
+        process = start_stack(env, work / f"run-{profile}.log")
+        memory = MemorySampler(process.pid).start()
+        try:
+            out["startup_to_healthy_seconds"] = round(wait_all_healthy(urls, process, 240), 1)
+            for i, channel in enumerate(channels):
+                batch = tokens[i * args.buyers:(i + 1) * args.buyers]
+                results = Results()
+                if channel == "rest":
+                    seconds = asyncio.run(run_rest(urls, batch, args.concurrency, dispute_conversation, results))
+                else:
+                    seconds = asyncio.run(run_socketio(urls, batch, args.concurrency, results))
+                out[channel] = results.summary(seconds)
+                print(f"  ours-{profile}/{channel}: {json.dumps(out[channel])}", flush=True)
+            out["disputes"] = count_disputes(env, args.buyers * len(channels))
+        finally:
+            out["memory"] = memory.stop()
+            stop(process)
     return out
 
 
@@ -458,10 +629,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-ours", action="store_true", help="skip our stack (stock Rasa only)")
     parser.add_argument("--no-training", action="store_true", help="skip timing a forced training")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--profile", choices=PROFILES, default="single",
+                        help="single: SQLite, one process each; scaled: PostgreSQL, Redis, several workers and "
+                             "gateways (docs/deployment.md)")
+    parser.add_argument("--rasa-workers", type=int, default=os.cpu_count() or 1, help="scaled: Rasa's Sanic workers")
+    parser.add_argument("--action-server-workers", type=int, default=2, help="scaled: the action server's workers")
+    parser.add_argument("--gateways", type=int, default=2, help="scaled: gateway processes")
     args = parser.parse_args(argv)
     report: Dict[str, Any] = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "buyers": args.buyers,
-        "concurrency": args.concurrency, "cpus": os.cpu_count(), "python": platform.python_version(),
+        "concurrency": args.concurrency, "profile": args.profile, "cpus": os.cpu_count(),
+        "python": platform.python_version(),
         "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True).stdout.strip()}
     work = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -469,16 +647,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not args.no_training:
             report["training_seconds"] = training_seconds()
             print(f"training: {report['training_seconds']} s", flush=True)
+        # "ours" as before for the single profile, so earlier result files compare key for key.
+        ours_key = "ours" if args.profile == "single" else f"ours_{args.profile}"
         if not args.no_ours:
-            print("our stack ...", flush=True)
-            report["ours"] = ours(args, work)
+            print(f"our stack, profile {args.profile} ...", flush=True)
+            report[ours_key] = ours(args, work, args.profile)
         if not args.no_stock:
             print("stock Rasa (rasa init) ...", flush=True)
             report["stock_rasa"] = stock(args, work)
-            ours_rest = (report.get("ours") or {}).get("rest") or {}
+            ours_rest = (report.get(ours_key) or {}).get("rest") or {}
             stock_rest = report["stock_rasa"].get("rest") or {}
             if ours_rest.get("messages_per_second") and stock_rest.get("messages_per_second"):
                 report["ratios"] = {
+                    "profile": args.profile,
                     "throughput_ours_over_stock": round(ours_rest["messages_per_second"]
                                                         / stock_rest["messages_per_second"], 2),
                     "p95_ours_over_stock": round(ours_rest["p95_ms"] / stock_rest["p95_ms"], 2)}

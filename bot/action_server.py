@@ -1,6 +1,8 @@
 """The action server: rasa-sdk's app on loopback, answering only Rasa (which sends the internal token).
 
     python -m bot.action_server [--port 5055]
+
+ACTION_SERVER_WORKERS sets its number of Sanic worker processes (default 1).
 """
 from __future__ import annotations
 
@@ -37,7 +39,9 @@ def main() -> None:
     settings = Settings.from_env()
     port = args.port or int(settings.action_server_url.rsplit(":", 1)[-1].split("/")[0])
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    create_action_app(settings).run("127.0.0.1", port, workers=1, access_log=False)
+    # Several Sanic workers share the port (forked after the actions are loaded; each builds its own database
+    # engine on first use, see actions/common.py).
+    create_action_app(settings).run("127.0.0.1", port, workers=settings.action_server_workers, access_log=False)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from typing import List, Optional
 
@@ -27,6 +28,20 @@ def _require_buyer(services: Services, buyer_id: str) -> None:
 def cmd_migrate(services: Services, args) -> int:
     _ready(services)
     print("Database is at the latest schema.")
+    return 0
+
+
+def cmd_db_create(services: Services, args) -> int:
+    from bot.composition import create_missing_databases
+
+    try:
+        created = create_missing_databases(services.settings)
+    except DBAPIError as exc:
+        print(f"Could not create the database(s): the PostgreSQL server refused or did not answer "
+              f"({type(exc.orig).__name__}). Check DATABASE_URL / RASA_TRACKER_URL and the CREATEDB privilege.",
+              file=sys.stderr)
+        return 1
+    print(f"Created database(s): {', '.join(created)}." if created else "Nothing to create.")
     return 0
 
 
@@ -125,7 +140,7 @@ def cmd_chat(services: Services, args) -> int:
 def cmd_process_env(services: Services, args) -> int:
     """Prints what `rasa run` needs to run on its own (endpoints.yml reads these), as shell exports."""
     for name, value in services.settings.rasa_process_env().items():
-        print(f"export {name}={value}")
+        print(f"export {name}={shlex.quote(value)}")
     return 0
 
 
@@ -139,6 +154,8 @@ def cmd_run(services: Services, args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Dispute assistant operator commands.")
     sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("db-create", help="create the PostgreSQL databases DATABASE_URL and RASA_TRACKER_URL name, "
+                                     "if missing").set_defaults(func=cmd_db_create)
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(func=cmd_migrate)
     s = sub.add_parser("seed", help="create the demo marketplace (idempotent)")
     s.add_argument("--reset", action="store_true", help="delete everything first and start over")
@@ -162,7 +179,7 @@ def parser() -> argparse.ArgumentParser:
     lc.add_argument("buyer_id")
     lc.set_defaults(func=cmd_link_code)
     sub.add_parser("sweep", help="escalate disputes whose seller window has passed").set_defaults(func=cmd_sweep)
-    sub.add_parser("run", help="start Rasa, the action server and the gateway").set_defaults(func=cmd_run)
+    sub.add_parser("run", help="start the action server, Rasa and the gateway(s)").set_defaults(func=cmd_run)
     sub.add_parser("process-env", help="shell exports for running Rasa on its own").set_defaults(
         func=cmd_process_env)
     c = sub.add_parser("chat", help="chat with the running assistant from this terminal, as a demo buyer")
@@ -182,7 +199,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     except DBAPIError as exc:
         print(f"The database is unreachable or not set up yet ({type(exc.orig).__name__}). "
-              "Run `python -m bot migrate` (make run does it) and check DATABASE_URL.", file=sys.stderr)
+              "Run `python -m bot migrate` (make run does it; `python -m bot db-create` first creates a missing "
+              "PostgreSQL database) and check DATABASE_URL.", file=sys.stderr)
         return 1
     finally:
         services.close()

@@ -1,8 +1,9 @@
 """The composition root: the one place that builds engines, storage and services from settings."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import List, Optional
 
 from sqlalchemy.engine import Engine
 
@@ -59,3 +60,31 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         handoffs=SqlHandoffs(engine, clock),
         offered_buttons=SqlOfferedButtons(engine, clock),
     )
+
+
+def create_missing_databases(settings: Settings) -> List[str]:
+    """Creates the PostgreSQL databases that DATABASE_URL and RASA_TRACKER_URL name, when missing, through the
+    server's `postgres` database (CREATE DATABASE needs the CREATEDB privilege). SQLite files appear on first
+    use, so other URLs are left alone. Returns the names created."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    created: List[str] = []
+    for url in dict.fromkeys([settings.database_url, settings.tracker_url]):
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "postgresql" or not parsed.database:
+            continue
+        name = parsed.database
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise SystemExit(f"Create the database {name!r} yourself: only plain names are created here.")
+        # CREATE DATABASE cannot run inside a transaction block.
+        admin = create_engine(parsed.set(database="postgres"), future=True, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+                if not exists:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                    created.append(name)
+        finally:
+            admin.dispose()
+    return created

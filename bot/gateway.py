@@ -45,7 +45,8 @@ def _probe_database(services: Services) -> str:
 
 
 async def _sweep_forever(services: Services) -> None:
-    """Escalates disputes whose seller window passed. Several gateways may run it: escalation is idempotent."""
+    """Escalates disputes whose seller window passed. Runs in the gateway with the background jobs; should two
+    run it anyway, escalation is idempotent."""
     interval = services.settings.sweep_interval_seconds
     while True:
         try:
@@ -102,14 +103,23 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         notifier.helpdesk = app.state.helpdesk
         app.state.relay.helpdesk = app.state.helpdesk
         tasks = []
-        if settings.sweep_interval_seconds > 0:
+        # With several gateways only one runs the background jobs (GATEWAY_BACKGROUND_JOBS=0 on the others):
+        # Telegram allows one poller per bot, and one sweeper and one news pusher are enough.
+        background = settings.gateway_background_jobs
+        if background and settings.sweep_interval_seconds > 0:
             tasks.append(asyncio.create_task(_sweep_forever(app.state.services)))
         app.state.telegram = None
         if settings.telegram_token:
-            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.relay)
-            notifier = Notifier(telegram.CHANNEL, app.state.services.channel_state, app.state.telegram.push,
-                                settings.push_interval_seconds)
-            tasks.append(asyncio.create_task(_telegram_then_push(app.state.telegram, notifier)))
+            # Every gateway gets a channel: an agent on any gateway may answer a Telegram buyer, and in webhook
+            # mode Telegram's calls may reach any gateway. Only the background one polls or registers the webhook.
+            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.relay,
+                                                          send_only=not background)
+            if background:
+                notifier = Notifier(telegram.CHANNEL, app.state.services.channel_state, app.state.telegram.push,
+                                    settings.push_interval_seconds)
+                tasks.append(asyncio.create_task(_telegram_then_push(app.state.telegram, notifier)))
+            else:
+                tasks.append(asyncio.create_task(app.state.telegram.start_with_retries()))
         try:
             yield
         finally:
@@ -148,7 +158,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         if app.state.telegram is not None:
             # Reported, not required: the web channels keep working while Telegram is unreachable.
             tg = app.state.telegram
-            body["telegram"] = ("webhook" if tg.webhook_mode else "polling") if tg.running else "starting"
+            body["telegram"] = tg.mode if tg.running else "starting"
         return JSONResponse(body,
                             status_code=200 if healthy else 503)
 

@@ -1,7 +1,8 @@
-"""`python -m bot run`: starts Rasa, the action server and the gateway, waits until each is healthy,
-and stops all three on Ctrl-C (or when one of them dies)."""
+"""`python -m bot run`: starts the action server, Rasa and the gateway (GATEWAY_PROCESSES of them, on consecutive
+ports), waits until each is healthy, and stops them all on Ctrl-C (or when one of them dies)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,12 +29,17 @@ class Service:
     log_path: Optional[Path] = None
 
 
+def _gateway_names(settings: Settings) -> List[str]:
+    n = settings.gateway_processes
+    return ["gateway"] if n == 1 else [f"gateway {i + 1}" for i in range(n)]
+
+
 def _services(settings: Settings) -> List[Service]:
     py = sys.executable
     base = dict(os.environ)
     rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     actions_port = settings.action_server_url.rsplit(":", 1)[-1].split("/")[0]
-    return [
+    services = [
         Service("action server", [py, "-m", "bot.action_server", "--port", actions_port],
                 f"{settings.action_server_url}/health", base),
         Service("rasa",
@@ -41,14 +47,20 @@ def _services(settings: Settings) -> List[Service]:
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
                 f"{settings.rasa_url}/",
                 {**base, **settings.rasa_process_env()}),
-        Service("gateway",
-                [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
-                 "--host", settings.gateway_host, "--port", str(settings.gateway_port),
-                 "--log-config", str(PROJECT_ROOT / "bot" / "logging.json"),
-                 # rasa pins websockets 10, too old for uvicorn's default websocket backend.
-                 "--ws", "wsproto"],
-                f"http://{settings.gateway_host}:{settings.gateway_port}/healthz", base),
     ]
+    for i, (name, url) in enumerate(zip(_gateway_names(settings), settings.gateway_urls)):
+        # The first gateway runs the background jobs (unless switched off for the whole deployment); a second
+        # sweeper or Telegram poller would only repeat them, or be refused by Telegram.
+        env = base if i == 0 else {**base, "GATEWAY_BACKGROUND_JOBS": "0"}
+        services.append(Service(
+            name,
+            [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
+             "--host", settings.gateway_host, "--port", str(settings.gateway_port + i),
+             "--log-config", str(PROJECT_ROOT / "bot" / "logging.json"),
+             # rasa pins websockets 10, too old for uvicorn's default websocket backend.
+             "--ws", "wsproto"],
+            f"{url}/healthz", env))
+    return services
 
 
 def _stop(services: List[Service]) -> None:
@@ -62,7 +74,9 @@ def _stop(services: List[Service]) -> None:
         try:
             svc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            svc.process.kill()
+            # The whole group: Sanic's worker processes (RASA_WORKERS, ACTION_SERVER_WORKERS) are its children.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(svc.process.pid, signal.SIGKILL)
             svc.process.wait()
 
 
@@ -120,9 +134,23 @@ def run_all(settings: Settings) -> int:
                 time.sleep(0.5)
         if stopping:
             return 130
-        url = f"http://{settings.gateway_host}:{settings.gateway_port}"
+        urls = settings.gateway_urls
+        url = urls[0]
+        if len(urls) > 1:
+            others = "".join(f"             {u}\n" for u in urls[1:])
+            jobs = "  (runs the background jobs)" if settings.gateway_background_jobs else ""
+            gateways = (f"  Gateways:  {url}{jobs}\n{others}"
+                        f"             (one store, socket.io through Redis; put them behind a load balancer)\n")
+        else:
+            gateways = ""
+        workers = ""
+        if settings.rasa_workers > 1 or settings.action_server_workers > 1 or len(urls) > 1:
+            workers = (f"  Workers:   Rasa {settings.rasa_workers}, action server {settings.action_server_workers}; "
+                       f"lock store {'Redis' if settings.redis_url else 'in memory'}\n")
         if settings.telegram_token:
             mode = "webhook " + settings.telegram_webhook_url if settings.telegram_webhook_url else "long polling"
+            if len(urls) > 1:
+                mode += " (registered or polled by the first gateway; every gateway sends)"
             telegram = (f"  Telegram:  {mode}; link a buyer with  .venv/bin/python -m bot link-code anna  then "
                         f"/start CODE in the bot\n")
         else:
@@ -135,9 +163,10 @@ def run_all(settings: Settings) -> int:
               f"  Web chat:  {url}/  (the demo marketplace page with the widget)\n"
               f"  Help desk: {url}/agent  (an agent token: .venv/bin/python -m bot agent-create NAME)\n"
               f"  Health:    {url}/healthz\n"
+              f"{gateways}{workers}"
               f"{telegram}"
               f"  Logs:      {log_dir}\n"
-              f"Press Ctrl-C to stop all three.", flush=True)
+              f"Press Ctrl-C to stop everything.", flush=True)
         while not stopping:
             for svc in services:
                 if svc.process.poll() is not None:

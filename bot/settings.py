@@ -7,7 +7,8 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import List, Mapping, Optional
+from urllib.parse import unquote, urlsplit
 
 from bot.disputes.policy import Rules
 
@@ -29,6 +30,52 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SystemExit(f"Setting {name} must be a whole number, got {raw!r}") from None
 
 
+def _count(env: Mapping[str, str], name: str, default: int = 1) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise SystemExit(f"Setting {name} must be 1 or more, got {value}")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"Setting {name} must be 1 or 0, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class RedisAddress:
+    """REDIS_URL taken apart, as Rasa's Redis lock store wants it (host, port, db, credentials, TLS)."""
+
+    host: str
+    port: int
+    db: int
+    username: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> "RedisAddress":
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise SystemExit("Setting REDIS_URL must look like redis://[:password@]host[:port][/db] "
+                             "(or rediss:// for TLS)")
+        try:
+            port = parts.port or 6379
+        except ValueError:
+            raise SystemExit("Setting REDIS_URL has a bad port") from None
+        db_text = parts.path.strip("/") or "0"
+        if not db_text.isdigit():
+            raise SystemExit(f"Setting REDIS_URL must end with a database number (/0, /1, ...), got /{db_text}")
+        return cls(host=parts.hostname, port=port, db=int(db_text), username=unquote(parts.username or ""),
+                   password=unquote(parts.password or ""), tls=parts.scheme == "rediss")
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw in (None, ""):
@@ -37,6 +84,17 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise SystemExit(f"Setting {name} must be a number, got {raw!r}") from None
+
+
+def _check_sql_url(name: str, url: str) -> None:
+    from sqlalchemy.engine import make_url  # parsing only; nothing connects
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise SystemExit(f"Setting {name} must be an SQLAlchemy URL such as "
+                         "postgresql+psycopg2://user:password@host:5432/dbname or sqlite:////path/file.db") from None
 
 
 @dataclass(frozen=True)
@@ -63,6 +121,15 @@ class Settings:
     redis_url: Optional[str] = field(default=None, repr=False)
     # Buyers the demo page at / may hand out tokens for; empty turns the demo page's sign-in off.
     demo_buyers: tuple = ("anna", "ben", "chen")
+    # Rasa's conversation store (SQLAlchemy URL); None means a SQLite file under var_dir.
+    rasa_tracker_url: Optional[str] = field(default=None, repr=False)
+    # Scale-out (docs/deployment.md): Sanic workers of Rasa and of the action server, gateway processes
+    # started by `python -m bot run` on consecutive ports, and whether this gateway runs the background jobs
+    # (sweeper, Telegram polling or webhook registration, Telegram news), which must run in one process only.
+    rasa_workers: int = 1
+    action_server_workers: int = 1
+    gateway_processes: int = 1
+    gateway_background_jobs: bool = True
 
     @property
     def evidence_dir(self) -> Path:
@@ -71,6 +138,19 @@ class Settings:
     @property
     def secret_file(self) -> Path:
         return self.var_dir / "secret.key"
+
+    @property
+    def tracker_url(self) -> str:
+        return self.rasa_tracker_url or f"sqlite:///{self.var_dir / 'conversations.db'}"
+
+    @property
+    def redis(self) -> Optional[RedisAddress]:
+        return RedisAddress.parse(self.redis_url) if self.redis_url else None
+
+    @property
+    def gateway_urls(self) -> List[str]:
+        """Where `python -m bot run` starts the gateways: GATEWAY_PORT, GATEWAY_PORT+1, ..."""
+        return [f"http://{self.gateway_host}:{self.gateway_port + i}" for i in range(self.gateway_processes)]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> "Settings":
@@ -85,13 +165,33 @@ class Settings:
             max_evidence_files_per_dispute=_int(env, "MAX_EVIDENCE_FILES", defaults.max_evidence_files_per_dispute),
             max_evidence_bytes_per_dispute=_int(env, "MAX_EVIDENCE_BYTES", defaults.max_evidence_bytes_per_dispute),
         )
+        redis_url = (env.get("REDIS_URL") or "").strip() or None
+        if redis_url:
+            RedisAddress.parse(redis_url)  # a bad URL stops the start, not the first lock taken
+        tracker_url = (env.get("RASA_TRACKER_URL") or "").strip() or None
+        if tracker_url:
+            _check_sql_url("RASA_TRACKER_URL", tracker_url)
+        rasa_workers = _count(env, "RASA_WORKERS")
+        gateway_processes = _count(env, "GATEWAY_PROCESSES")
+        gateway_port = _int(env, "GATEWAY_PORT", cls.gateway_port)
+        several = [f"{name}={value}" for name, value in (("RASA_WORKERS", rasa_workers),
+                                                           ("GATEWAY_PROCESSES", gateway_processes)) if value > 1]
+        if several and not redis_url:
+            # Rasa's in-memory lock store and socket.io's in-process rooms exist once per process: several
+            # processes without Redis would interleave one conversation's turns and lose replies.
+            raise SystemExit(f"{' and '.join(several)} needs REDIS_URL (e.g. redis://127.0.0.1:6379/0): Rasa's "
+                             "lock store and the socket.io rooms must be shared between processes. Set REDIS_URL, "
+                             "or set RASA_WORKERS and GATEWAY_PROCESSES to 1.")
+        if not 0 < gateway_port <= 65536 - gateway_processes:
+            raise SystemExit(f"GATEWAY_PORT={gateway_port} with GATEWAY_PROCESSES={gateway_processes} runs past "
+                             "port 65535")
         return cls(
             var_dir=var_dir,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'disputes.db'}",
             rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
             action_server_url=(env.get("ACTION_SERVER_URL") or cls.action_server_url).rstrip("/"),
             gateway_host=env.get("GATEWAY_HOST") or cls.gateway_host,
-            gateway_port=_int(env, "GATEWAY_PORT", cls.gateway_port),
+            gateway_port=gateway_port,
             sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
             buyer_token_max_age_seconds=_int(env, "BUYER_TOKEN_TTL_SECONDS", cls.buyer_token_max_age_seconds),
             rules=rules,
@@ -102,9 +202,14 @@ class Settings:
             push_interval_seconds=_float(env, "PUSH_INTERVAL_SECONDS", cls.push_interval_seconds),
             agent_webhook_url=(env.get("AGENT_WEBHOOK_URL") or "").strip() or None,
             agent_webhook_secret=(env.get("AGENT_WEBHOOK_SECRET") or "").strip() or None,
-            redis_url=(env.get("REDIS_URL") or "").strip() or None,
+            redis_url=redis_url,
             demo_buyers=tuple(b.strip() for b in env.get("DEMO_BUYERS", ",".join(cls.demo_buyers)).split(",")
                               if b.strip()),
+            rasa_tracker_url=tracker_url,
+            rasa_workers=rasa_workers,
+            action_server_workers=_count(env, "ACTION_SERVER_WORKERS"),
+            gateway_processes=gateway_processes,
+            gateway_background_jobs=_flag(env, "GATEWAY_BACKGROUND_JOBS", True),
         )
 
     def signing_secret(self) -> str:
@@ -135,9 +240,21 @@ class Settings:
 
     def rasa_process_env(self) -> dict:
         """What endpoints.yml expects in Rasa's environment: where the actions are, their token, the
-        conversation store."""
+        conversation store, the lock store; and Rasa's number of Sanic workers."""
+        redis = self.redis
+        # endpoints.yml names every key whatever the type, and Rasa refuses an unset ${VAR}: with the in-memory
+        # lock store they are empty (and ignored). Empty password and username mean no AUTH (redis-py sends
+        # AUTH only when one is non-empty); an empty use_ssl is false.
         return {
             "ACTION_SERVER_URL": self.action_server_url,
             "ACTION_SERVER_TOKEN": self.internal_token(ACTION_SERVER_TOKEN),
-            "RASA_TRACKER_DB": str(self.var_dir / "conversations.db"),
+            "RASA_TRACKER_URL": self.tracker_url,
+            "RASA_LOCK_STORE": "redis" if redis else "in_memory",
+            "RASA_LOCK_STORE_HOST": redis.host if redis else "",
+            "RASA_LOCK_STORE_PORT": str(redis.port) if redis else "",
+            "RASA_LOCK_STORE_DB": str(redis.db) if redis else "",
+            "RASA_LOCK_STORE_USERNAME": redis.username if redis else "",
+            "RASA_LOCK_STORE_PASSWORD": redis.password if redis else "",
+            "RASA_LOCK_STORE_SSL": "true" if redis and redis.tls else "",
+            "SANIC_WORKERS": str(self.rasa_workers),
         }

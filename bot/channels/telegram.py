@@ -178,18 +178,30 @@ class ChatOrderProcessor(BaseUpdateProcessor):
 
 
 class TelegramChannel:
-    def __init__(self, services: Services, relay: Relay) -> None:
+    """`send_only`: for the gateways without the background jobs. It sends (agent replies, the bot's answers)
+    and handles webhook calls that reach this gateway, but never polls, registers the webhook or the command
+    list: Telegram allows one poller per bot, and one registration is enough."""
+
+    def __init__(self, services: Services, relay: Relay, send_only: bool = False) -> None:
         self._services = services
         self._settings = services.settings
         self._relay = relay
         self._offered = relay.offered
         self._app: Application | None = None
         self._started = False
+        self.send_only = send_only
         self.webhook_secret = self._settings.internal_token(TELEGRAM_WEBHOOK_SECRET)[:64]
 
     @property
     def webhook_mode(self) -> bool:
         return bool(self._settings.telegram_webhook_url)
+
+    @property
+    def mode(self) -> str:
+        """What /healthz reports: how updates reach this gateway."""
+        if self.webhook_mode:
+            return "webhook"
+        return "sending only" if self.send_only else "polling"
 
     @property
     def application(self) -> Application:
@@ -203,7 +215,7 @@ class TelegramChannel:
                           request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
                           rate_limiter=AIORateLimiter(max_retries=3))
         builder = Application.builder().bot(bot).concurrent_updates(ChatOrderProcessor(64, self._claim_update))
-        if self.webhook_mode:
+        if self.webhook_mode or self.send_only:
             builder = builder.updater(None)
         app = builder.build()
         private = filters.ChatType.PRIVATE
@@ -226,6 +238,13 @@ class TelegramChannel:
     async def start(self) -> None:
         app = self.application
         await app.initialize()
+        if self.send_only:
+            # Started all the same: webhook updates fed to this gateway are processed by the application.
+            await app.start()
+            log.info("telegram: sending only (another gateway %s)",
+                     "registered the webhook" if self.webhook_mode else "long-polls")
+            self._started = True
+            return
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         await app.start()
         if self.webhook_mode:

@@ -80,8 +80,12 @@ class WebChannel:
         # No cookies are involved (the token travels in auth), so any embedding origin may connect. With REDIS_URL
         # set, emits to a room reach the sockets held by every gateway process (python-socketio's Redis manager).
         manager = None
-        if services.settings.redis_url:
-            manager = socketio.AsyncRedisManager(services.settings.redis_url, channel="dispute-assistant-socketio")
+        redis = services.settings.redis
+        if redis is not None:
+            # Redis pub/sub ignores database numbers; naming the channel after it keeps deployments that share
+            # one Redis server under different numbers from hearing each other's emits.
+            manager = socketio.AsyncRedisManager(services.settings.redis_url,
+                                                 channel=f"dispute-assistant-socketio-db{redis.db}")
         self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=64 * 1024,
                                         client_manager=manager)
         self.sio.on("connect", self._connect)

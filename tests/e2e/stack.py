@@ -37,8 +37,11 @@ class Stack:
         self.env = {**os.environ, "VAR_DIR": str(var_dir), "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
                     "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}",
                     "GATEWAY_PORT": str(self.ports["gateway"]), **(extra_env or {})}
-        self.env.pop("DATABASE_URL", None)
-        self.env.pop("BOT_SECRET", None)
+        # The embedded set-up (test_scaled.py covers the scale-out one), whatever the shell or .env says.
+        for name in ("DATABASE_URL", "BOT_SECRET", "RASA_TRACKER_URL", "RASA_WORKERS", "ACTION_SERVER_WORKERS",
+                     "GATEWAY_PROCESSES", "GATEWAY_BACKGROUND_JOBS"):
+            if name not in (extra_env or {}):
+                self.env.pop(name, None)
         self.url = f"http://127.0.0.1:{self.ports['gateway']}"
         self.output: List[str] = []
         self.process = None

@@ -98,5 +98,7 @@ def test_process_env_matches_what_the_runner_gives_rasa(var_dir):
     lines = dict(line.removeprefix("export ").split("=", 1) for line in bot(var_dir, "process-env").stdout.splitlines())
     settings = Settings.from_env({"VAR_DIR": str(var_dir)})
     assert lines["ACTION_SERVER_TOKEN"] == settings.internal_token(ACTION_SERVER_TOKEN)
-    assert lines["RASA_TRACKER_DB"] == str(var_dir / "conversations.db")
+    assert lines["RASA_TRACKER_URL"] == f"sqlite:///{var_dir / 'conversations.db'}"
+    assert lines["RASA_LOCK_STORE"] == "in_memory"
+    assert lines["SANIC_WORKERS"] == "1"
     assert lines["ACTION_SERVER_URL"] == "http://127.0.0.1:5055"

@@ -37,3 +37,13 @@ def test_buyer_tokens_in_urls_are_blanked(monkeypatch):
         "127.0.0.1", "/socket.io/?EIO=4&token=eyJidXllciI6ImFubmEifQ.aBc.dEf&transport=polling"), None)
     text = RedactingFormatter("%(message)s").format(record)
     assert "eyJidXllciI6ImFubmEifQ" not in text and "&token=[redacted]&transport=polling" in text
+
+
+def test_passwords_in_redis_and_database_urls_are_blanked(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://:r3dis%2Fpass@cache:6379/0")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://bot:pg-pass@db:5432/disputes")
+    record = logging.LogRecord("socketio", logging.ERROR, __file__, 1, "cannot reach %s or %s", (
+        "redis://:r3dis%2Fpass@cache:6379/0 (password r3dis/pass)", "postgresql://bot:pg-pass@db/disputes"), None)
+    text = RedactingFormatter("%(message)s").format(record)
+    assert "r3dis" not in text and "pg-pass" not in text
+    assert "redis://:[redacted]@cache:6379/0" in text

@@ -1,0 +1,94 @@
+"""Telegram with several gateways on one store (the scale-out profile): only the gateway with the background jobs
+polls or registers the webhook; the others (GATEWAY_BACKGROUND_JOBS=0) still send, so a help-desk agent on any
+gateway reaches a Telegram buyer, and handle webhook calls that reach them, each update once."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
+from bot.gateway import create_app
+from fake_telegram import FakeTelegram, free_port, text_update
+from test_telegram_channel import USER, _gateway, _linked
+
+WEBHOOK_URL = "https://bot.example.com/webhooks/telegram"
+
+
+@pytest.fixture
+def telegram():
+    fake = FakeTelegram().start(free_port())
+    yield fake
+    fake.stop()
+
+
+@contextmanager
+def _client(tmp_path, fake, **extra):
+    rasa, services = _gateway(tmp_path, fake, **extra)
+    try:
+        with TestClient(create_app(services=services)) as client:
+            client.rasa, client.services, client.telegram = rasa, services, fake
+            yield client
+    finally:
+        rasa.shutdown()
+        rasa.server_close()
+        services.close()
+
+
+def _mode(client) -> str:
+    return client.get("/healthz").json().get("telegram")
+
+
+def test_an_agent_on_a_sending_only_gateway_reaches_a_telegram_buyer(tmp_path, telegram):
+    with _client(tmp_path, telegram) as first:
+        telegram.wait_for(lambda: _mode(first) == "polling", 20, "the first gateway to poll")
+        set_up = {m: len(telegram.sent(method=m)) for m in ("setMyCommands", "deleteWebhook", "setWebhook")}
+        assert set_up["setMyCommands"] == 1 and set_up["deleteWebhook"] >= 1
+        with _client(tmp_path, telegram, GATEWAY_BACKGROUND_JOBS="0") as second:
+            telegram.wait_for(lambda: _mode(second) == "sending only", 20, "the second gateway's channel")
+            # The second gateway neither registers commands nor touches the webhook (which would stop the
+            # first gateway's polling).
+            assert {m: len(telegram.sent(method=m)) for m in set_up} == set_up
+            assert second.post(WEBHOOK_PATH, json={"update_id": 1}).status_code == 404
+            _agent_on_second_gateway_answers(first, second, telegram)
+
+
+def _agent_on_second_gateway_answers(first, second, telegram) -> None:
+
+    _linked(first)
+    telegram.push_update(text_update(telegram, USER, "agent please"))
+    telegram.wait_for_text(USER, "help desk to join")
+    token = second.services.accounts.create_agent("Dana", "agent")[1]
+    headers = {"Authorization": f"Bearer {token}"}
+    [item] = second.get("/api/agent/queue", headers=headers).json()
+    assert second.post(f"/api/agent/conversations/{item['id']}/claim", headers=headers, json={}).status_code == 200
+    assert second.post(f"/api/agent/conversations/{item['id']}/messages", headers=headers,
+                       json={"text": "Hello from the second gateway"}).status_code == 200
+    sent = telegram.wait_for_text(USER, "Hello from the second gateway", timeout=20)
+    assert sent.startswith("Dana (help desk):")
+
+
+def test_a_webhook_update_is_handled_by_the_gateway_it_reaches_and_only_once(tmp_path, telegram):
+    with _client(tmp_path, telegram, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL) as first, \
+            _client(tmp_path, telegram, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, GATEWAY_BACKGROUND_JOBS="0") as second:
+        telegram.wait_for(lambda: _mode(first) == "webhook", 20, "the first gateway in webhook mode")
+        telegram.wait_for(lambda: second.app.state.telegram.running, 20, "the second gateway's channel")
+        assert _mode(second) == "webhook"
+        [registered] = telegram.sent(method="setWebhook")
+        assert len(telegram.sent(method="setMyCommands")) == 1
+        secret = {SECRET_HEADER: registered["secret_token"]}
+
+        update = text_update(telegram, USER, "via the second gateway")
+        assert second.post(WEBHOOK_PATH, json=update).status_code == 403
+        assert second.post(WEBHOOK_PATH, json=update, headers=secret).status_code == 200
+        telegram.wait_for_text(USER, "you said via the second gateway", timeout=20)
+        # Telegram retries the same update (say it timed out) and the balancer sends it to the first gateway.
+        assert first.post(WEBHOOK_PATH, json=update, headers=secret).status_code == 200
+        later = text_update(telegram, USER, "then via the first")
+        assert first.post(WEBHOOK_PATH, json=later, headers=secret).status_code == 200
+        telegram.wait_for_text(USER, "you said then via the first", timeout=20)
+        time.sleep(0.3)
+        assert [r["message"] for r in second.rasa.received] == ["via the second gateway"]
+        assert [r["message"] for r in first.rasa.received] == ["then via the first"]
