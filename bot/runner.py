@@ -155,6 +155,11 @@ def run_all(settings: Settings) -> int:
                         f"/start CODE in the bot\n")
         else:
             telegram = "  Telegram:  off (set TELEGRAM_TOKEN, see README)\n"
+        shared = ""
+        if not settings.database_url.startswith("sqlite:"):
+            # The CLI reads its settings from the environment too; without them it would look in var/disputes.db.
+            shared = ("  Other terminals: export the same DATABASE_URL (and BOT_SECRET or VAR_DIR) before "
+                      "`python -m bot ...`\n")
         print(f"\nThe dispute assistant is running.\n"
               f"  Chat in another terminal, as the demo buyer Anna:  .venv/bin/python -m bot chat anna\n"
               f"  Other demo buyers:  .venv/bin/python -m bot buyers\n"
@@ -163,7 +168,7 @@ def run_all(settings: Settings) -> int:
               f"  Web chat:  {url}/  (the demo marketplace page with the widget)\n"
               f"  Help desk: {url}/agent  (an agent token: .venv/bin/python -m bot agent-create NAME)\n"
               f"  Health:    {url}/healthz\n"
-              f"{gateways}{workers}"
+              f"{gateways}{workers}{shared}"
               f"{telegram}"
               f"  Logs:      {log_dir}\n"
               f"Press Ctrl-C to stop everything.", flush=True)
