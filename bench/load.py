@@ -171,6 +171,59 @@ class MemorySampler:
         return {"peak_total_rss_mb": round(self.peak_total_kb / 1024, 1), "processes": processes}
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _machine_busy_ticks() -> int:
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(values) - values[3] - values[4]  # all but idle and iowait
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _role(command: str) -> str:
+    for part, role in (("rasa run", "rasa"), ("uvicorn", "gateway"), ("bot.action_server", "action_server")):
+        if part in command:
+            return role
+    return "other"
+
+
+class CpuMeter:
+    """CPU time spent per message, by role (Rasa, gateway, action server, this load generator) and for the
+    whole machine (which also counts PostgreSQL, Redis and anything else running). Unlike messages/s, CPU
+    per message hardly changes with the machine's speed on the day or with how busy it is."""
+
+    def __init__(self, root_pid: int) -> None:
+        self.root = root_pid
+        self.ticks_per_second = os.sysconf("SC_CLK_TCK")
+
+    def _snapshot(self) -> Dict[str, Any]:
+        per_pid = {pid: (_command(pid), _cpu_ticks(pid)) for pid in _tree(self.root)}
+        return {"pids": per_pid, "self": _cpu_ticks(os.getpid()), "machine": _machine_busy_ticks()}
+
+    def start(self) -> "CpuMeter":
+        self._before = self._snapshot()
+        return self
+
+    def per_message(self, messages: int) -> Dict[str, Any]:
+        after = self._snapshot()
+        if not messages:
+            return {}
+        roles: Dict[str, int] = {}
+        for pid, (command, ticks) in after["pids"].items():
+            spent = ticks - self._before["pids"].get(pid, (command, 0))[1]
+            roles[_role(command)] = roles.get(_role(command), 0) + spent
+        roles["load_generator"] = after["self"] - self._before["self"]
+        roles["machine"] = after["machine"] - self._before["machine"]
+        return {role: round(1000 * ticks / self.ticks_per_second / messages, 2) for role, ticks in roles.items()}
+
+
 # ---- turns and results ------------------------------------------------------------------------------------
 
 @dataclass
@@ -570,11 +623,12 @@ def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
             for i, channel in enumerate(channels):
                 batch = tokens[i * args.buyers:(i + 1) * args.buyers]
                 results = Results()
+                cpu = CpuMeter(process.pid).start()
                 if channel == "rest":
                     seconds = asyncio.run(run_rest(urls, batch, args.concurrency, dispute_conversation, results))
                 else:
                     seconds = asyncio.run(run_socketio(urls, batch, args.concurrency, results))
-                out[channel] = results.summary(seconds)
+                out[channel] = {**results.summary(seconds), "cpu_ms_per_message": cpu.per_message(results.messages)}
                 print(f"  ours-{profile}/{channel}: {json.dumps(out[channel])}", flush=True)
             out["disputes"] = count_disputes(env, args.buyers * len(channels))
         finally:
@@ -602,8 +656,9 @@ def stock(args, work: Path) -> Dict[str, Any]:
     try:
         out["startup_to_healthy_seconds"] = round(wait_healthy(url + "/", process, 240), 1)
         results = Results()
+        cpu = CpuMeter(process.pid).start()
         seconds = asyncio.run(run_rest(url, [None] * args.buyers, args.concurrency, stock_conversation, results))
-        out["rest"] = results.summary(seconds)
+        out["rest"] = {**results.summary(seconds), "cpu_ms_per_message": cpu.per_message(results.messages)}
         print(f"  stock/rest: {json.dumps(out['rest'])}", flush=True)
     finally:
         out["memory"] = memory.stop()
@@ -663,6 +718,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                     "throughput_ours_over_stock": round(ours_rest["messages_per_second"]
                                                         / stock_rest["messages_per_second"], 2),
                     "p95_ours_over_stock": round(ours_rest["p95_ms"] / stock_rest["p95_ms"], 2)}
+                machine = [(r.get("cpu_ms_per_message") or {}).get("machine") for r in (ours_rest, stock_rest)]
+                if all(machine):
+                    report["ratios"]["machine_cpu_per_message_ours_over_stock"] = round(machine[0] / machine[1], 2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)

@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
+from bot.nlu.inference import prepare_for_inference
 from bot.nlu.problem_cues import cue_features
 from bot.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
@@ -67,6 +68,12 @@ class ProblemClassifier(SklearnComponent):
             pipeline = build_pipeline(self._config["C"], self._config["cue_weight"]).fit(texts, targets)
             self._model = {"pipeline": pipeline, "codes": present}
         return self._persist()
+
+    @staticmethod
+    def prepare_for_inference(model: Any) -> Any:
+        if model:
+            model["pipeline"] = prepare_for_inference(model["pipeline"])
+        return model
 
     def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
         if not self._model or not texts:

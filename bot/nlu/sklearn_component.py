@@ -9,6 +9,8 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.inference import prepare_for_inference
+
 
 class SklearnComponent(GraphComponent):
     """Holds one fitted model (or None before training / with nothing to learn) in `self._model`."""
@@ -31,10 +33,15 @@ class SklearnComponent(GraphComponent):
              **kwargs: Any) -> "SklearnComponent":
         try:
             with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / cls.FILE)
+                model = cls.prepare_for_inference(joblib.load(directory / cls.FILE))
         except (ValueError, FileNotFoundError):
             model = None
         return cls(config, model_storage, resource, model)
+
+    @staticmethod
+    def prepare_for_inference(model: Any) -> Any:
+        """The loaded model made cheaper to run, predicting the same (bot.nlu.inference)."""
+        return prepare_for_inference(model)
 
     def _persist(self) -> Resource:
         with self._storage.write_to(self._resource) as directory:

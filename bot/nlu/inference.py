@@ -1,0 +1,58 @@
+"""Fitted scikit-learn models made cheaper to run, with the same predictions (tests/unit/test_nlu_inference.py).
+
+Found with py-spy under load: a logistic regression multiplies each message's sparse features by its weight
+matrix, and scipy first copies that matrix (every call) unless its transpose is C-contiguous; and the
+one-vs-rest problem classifier runs fourteen separate small regressions per message. Applied when a model is
+loaded, so models already trained benefit and training is unchanged.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+
+class StackedBinaryLogistic:
+    """A one-vs-rest of binary logistic regressions over multi-label targets, as one matrix product:
+    column k of predict_proba is expit(X . w_k + b_k), what each regression's predict_proba[:, 1] gives."""
+
+    def __init__(self, weights: np.ndarray, intercepts: np.ndarray, classes: Any) -> None:
+        self.weights_t = np.ascontiguousarray(weights.T)  # (features, labels), C order: no copy per call
+        self.intercepts = intercepts
+        self.classes_ = classes
+
+    @classmethod
+    def from_fitted(cls, ovr: Any) -> Optional["StackedBinaryLogistic"]:
+        from sklearn.linear_model import LogisticRegression
+
+        estimators = getattr(ovr, "estimators_", None)
+        if not estimators or len(estimators) < 2 or not getattr(ovr, "multilabel_", False):
+            return None  # other shapes normalise or special-case; keep sklearn's own code for them
+        if not all(isinstance(e, LogisticRegression) and e.coef_.shape[0] == 1 and len(e.classes_) == 2
+                   for e in estimators):
+            return None
+        return cls(np.vstack([e.coef_ for e in estimators]),
+                   np.concatenate([e.intercept_ for e in estimators]), ovr.classes_)
+
+    def predict_proba(self, features) -> np.ndarray:
+        from scipy.special import expit
+
+        return expit(np.asarray(features @ self.weights_t) + self.intercepts)
+
+
+def prepare_for_inference(model: Any) -> Any:
+    """The same model (a Pipeline, or anything else unchanged), with its last step made cheaper to run."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(model, Pipeline):
+        return model
+    name, last = model.steps[-1]
+    if isinstance(last, OneVsRestClassifier):
+        stacked = StackedBinaryLogistic.from_fitted(last)
+        if stacked is not None:
+            model.steps[-1] = (name, stacked)
+    elif isinstance(last, LogisticRegression):
+        last.coef_ = np.asfortranarray(last.coef_)  # its transpose is then C-contiguous
+    return model
