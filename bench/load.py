@@ -57,7 +57,7 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # Settings of the developer's shell or .env that would change the stack under test; each run sets its own.
 STACK_SETTINGS = ("DATABASE_URL", "BOT_SECRET", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "REDIS_URL",
-                  "RASA_TRACKER_URL", "RASA_WORKERS", "ACTION_SERVER_WORKERS", "GATEWAY_PROCESSES",
+                  "RASA_TRACKER_URL", "RASA_WORKERS", "RASA_PROCESSES", "ACTION_SERVER_WORKERS", "GATEWAY_PROCESSES",
                   "GATEWAY_BACKGROUND_JOBS", "AGENT_WEBHOOK_URL")
 
 
@@ -553,12 +553,13 @@ def temporary_database(server_url: str, name: str):
 
 def stack_env(work: Path, profile: str = "single", *, database_url: Optional[str] = None,
               redis_url: Optional[str] = None, rasa_workers: int = 1, action_server_workers: int = 1,
-              gateways: int = 1) -> Dict[str, str]:
+              gateways: int = 1, rasa_processes: int = 1) -> Dict[str, str]:
     """The environment of one stack on free loopback ports with its own var/ under `work`. `single`: SQLite
     files, one worker each. `scaled`: `database_url` for the disputes and Rasa's conversations, `redis_url`
     for Rasa's lock store and socket.io, the given workers and gateway processes."""
     env = {k: v for k, v in os.environ.items() if k not in STACK_SETTINGS}
-    env.update({"VAR_DIR": str(work / "var"), "RASA_URL": f"http://127.0.0.1:{free_port()}",
+    env.update({"VAR_DIR": str(work / "var"), "RASA_URL": f"http://127.0.0.1:{free_ports_in_a_row(rasa_processes)}",
+                "RASA_PROCESSES": str(rasa_processes),
                 "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}", "SWEEP_INTERVAL_SECONDS": "0"})
     if profile == "single":
         env["GATEWAY_PORT"] = str(free_port())
@@ -608,12 +609,17 @@ def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
             env = stack_env(work, "scaled", database_url=database,
                             redis_url=os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL,
                             rasa_workers=args.rasa_workers, action_server_workers=args.action_server_workers,
-                            gateways=args.gateways)
+                            gateways=args.gateways, rasa_processes=args.rasa_processes or 1)
             # Counts only: the URLs may carry passwords.
-            out["settings"] = {"rasa_workers": args.rasa_workers, "action_server_workers": args.action_server_workers,
-                               "gateways": args.gateways, "stores": "postgresql + redis"}
+            out["settings"] = {"rasa_processes": args.rasa_processes or 1, "rasa_workers": args.rasa_workers,
+                               "action_server_workers": args.action_server_workers, "gateways": args.gateways,
+                               "stores": "postgresql + redis"}
         else:
-            env = stack_env(work)
+            from bot.settings import default_rasa_processes
+
+            processes = args.rasa_processes or default_rasa_processes()
+            env = stack_env(work, rasa_processes=processes)
+            out["settings"] = {"rasa_processes": processes, "stores": "sqlite"}
         tokens = prepare_store(env, args.buyers * len(channels))
         urls = gateway_urls(env)
         process = start_stack(env, work / f"run-{profile}.log")
@@ -689,6 +695,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                              "gateways (docs/deployment.md)")
     parser.add_argument("--rasa-workers", type=int, default=os.cpu_count() or 1, help="scaled: Rasa's Sanic workers")
     parser.add_argument("--action-server-workers", type=int, default=2, help="scaled: the action server's workers")
+    parser.add_argument("--rasa-processes", type=int, default=None,
+                        help="Rasa processes (default: the product's default for single, 1 for scaled)")
     parser.add_argument("--gateways", type=int, default=2, help="scaled: gateway processes")
     args = parser.parse_args(argv)
     report: Dict[str, Any] = {

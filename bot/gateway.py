@@ -20,7 +20,7 @@ from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import Relay
 from bot.composition import Services, build_services
 from bot.push import Notifier
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, rasa_session
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,9 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         owned = services is None
         app.state.services = services or build_services(settings)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
-        app.state.rasa = RasaClient(settings.rasa_url, settings.internal_token(RASA_CHANNEL_TOKEN), app.state.http)
+        app.state.rasa_session = rasa_session()
+        app.state.rasa = RasaClient(settings.rasa_shards, settings.internal_token(RASA_CHANNEL_TOKEN),
+                                    app.state.rasa_session)
         app.state.offered_payloads = OfferedPayloads(app.state.services.offered_buttons)
         app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts,
                                 app.state.services.handoffs)
@@ -129,6 +131,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                 with contextlib.suppress(Exception):
                     await app.state.telegram.stop()
             await app.state.http.aclose()
+            await app.state.rasa_session.close()
             if owned:
                 app.state.services.close()
 
@@ -147,10 +150,12 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        rasa, actions = await asyncio.gather(
-            _probe(app.state.http, f"{settings.rasa_url}/"),
+        actions, *rasas = await asyncio.gather(
             _probe(app.state.http, f"{settings.action_server_url}/health"),
+            *(_probe(app.state.http, f"{url}/") for url in settings.rasa_shards),
         )
+        # Every Rasa process must answer: each holds a share of the conversations.
+        rasa = next((r for r in rasas if r != "ok"), "ok")
         database = await anyio.to_thread.run_sync(_probe_database, app.state.services)
         checks = {"rasa": rasa, "action_server": actions, "database": database}
         healthy = all(v == "ok" for v in checks.values())

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -37,17 +38,21 @@ def _gateway_names(settings: Settings) -> List[str]:
 def _services(settings: Settings) -> List[Service]:
     py = sys.executable
     base = dict(os.environ)
-    rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     actions_port = settings.action_server_url.rsplit(":", 1)[-1].split("/")[0]
     services = [
         Service("action server", [py, "-m", "bot.action_server", "--port", actions_port],
                 f"{settings.action_server_url}/health", base),
-        Service("rasa",
-                [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", rasa_port,
-                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-                f"{settings.rasa_url}/",
-                {**base, **settings.rasa_process_env()}),
     ]
+    rasa_urls = settings.local_rasa_urls
+    for i, url in enumerate(rasa_urls):
+        services.append(Service(
+            "rasa" if len(rasa_urls) == 1 else f"rasa {i + 1}",
+            [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", str(urlsplit(url).port),
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+            f"{url}/",
+            {**base, **settings.rasa_process_env()}))
+    # The gateways send each conversation to one of these Rasa processes, always the same one.
+    base = {**base, "RASA_URL": ",".join(rasa_urls)}
     for i, (name, url) in enumerate(zip(_gateway_names(settings), settings.gateway_urls)):
         # The first gateway runs the background jobs (unless switched off for the whole deployment); a second
         # sweeper or Telegram poller would only repeat them, or be refused by Telegram.
@@ -144,8 +149,10 @@ def run_all(settings: Settings) -> int:
         else:
             gateways = ""
         workers = ""
-        if settings.rasa_workers > 1 or settings.action_server_workers > 1 or len(urls) > 1:
-            workers = (f"  Workers:   Rasa {settings.rasa_workers}, action server {settings.action_server_workers}; "
+        rasa_processes = len(settings.local_rasa_urls)
+        if settings.rasa_workers > 1 or settings.action_server_workers > 1 or len(urls) > 1 or rasa_processes > 1:
+            workers = (f"  Workers:   Rasa {rasa_processes} process(es) x {settings.rasa_workers} worker(s), each "
+                       f"conversation always on the same process; action server {settings.action_server_workers}; "
                        f"lock store {'Redis' if settings.redis_url else 'in memory'}\n")
         if settings.telegram_token:
             mode = "webhook " + settings.telegram_webhook_url if settings.telegram_webhook_url else "long polling"

@@ -97,6 +97,25 @@ def _check_sql_url(name: str, url: str) -> None:
                          "postgresql+psycopg2://user:password@host:5432/dbname or sqlite:////path/file.db") from None
 
 
+def default_rasa_processes() -> int:
+    # One per core, at most two: each holds the model (about 0.7 GB), and the gateway, the action server and
+    # the databases need CPU too.
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _rasa_urls(env: Mapping[str, str]) -> List[str]:
+    """RASA_URL: one URL, or several separated by commas."""
+    urls = [u.strip().rstrip("/") for u in (env.get("RASA_URL") or Settings.rasa_url).split(",") if u.strip()]
+    if not urls:
+        raise SystemExit("Setting RASA_URL is empty")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port:
+            raise SystemExit(f"Setting RASA_URL must be http(s)://host:port (several separated by commas), "
+                             f"got {url!r}")
+    return urls
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path
@@ -127,6 +146,11 @@ class Settings:
     # started by `python -m bot run` on consecutive ports, and whether this gateway runs the background jobs
     # (sweeper, Telegram polling or webhook registration, Telegram news), which must run in one process only.
     rasa_workers: int = 1
+    # Several Rasa processes (several URLs in RASA_URL; `python -m bot run` starts RASA_PROCESSES of them on
+    # consecutive ports and tells the gateways): the gateway sends each conversation always to the same one,
+    # so they need no lock shared between them.
+    rasa_urls: tuple = ()
+    rasa_processes: int = 1
     action_server_workers: int = 1
     gateway_processes: int = 1
     gateway_background_jobs: bool = True
@@ -146,6 +170,19 @@ class Settings:
     @property
     def redis(self) -> Optional[RedisAddress]:
         return RedisAddress.parse(self.redis_url) if self.redis_url else None
+
+    @property
+    def rasa_shards(self) -> List[str]:
+        """The Rasa processes' base URLs; a conversation always goes to the same one (bot.rasa_client)."""
+        return list(self.rasa_urls) or [self.rasa_url]
+
+    @property
+    def local_rasa_urls(self) -> List[str]:
+        """Where `python -m bot run` starts Rasa: the listed URLs, or RASA_PROCESSES consecutive ports."""
+        if len(self.rasa_shards) > 1 or self.rasa_processes == 1:
+            return self.rasa_shards
+        parts = urlsplit(self.rasa_url)
+        return [f"{parts.scheme}://{parts.hostname}:{parts.port + i}" for i in range(self.rasa_processes)]
 
     @property
     def gateway_urls(self) -> List[str]:
@@ -172,6 +209,14 @@ class Settings:
         if tracker_url:
             _check_sql_url("RASA_TRACKER_URL", tracker_url)
         rasa_workers = _count(env, "RASA_WORKERS")
+        rasa_urls = _rasa_urls(env)
+        rasa_processes = len(rasa_urls) if len(rasa_urls) > 1 else _count(env, "RASA_PROCESSES",
+                                                                           default_rasa_processes())
+        if len(rasa_urls) > 1 and env.get("RASA_PROCESSES") and _count(env, "RASA_PROCESSES") != len(rasa_urls):
+            raise SystemExit(f"RASA_PROCESSES={env.get('RASA_PROCESSES')} but RASA_URL lists {len(rasa_urls)} "
+                             "URLs; set only one of them")
+        if urlsplit(rasa_urls[0]).port + rasa_processes - 1 > 65535:
+            raise SystemExit(f"RASA_URL's port with RASA_PROCESSES={rasa_processes} runs past port 65535")
         gateway_processes = _count(env, "GATEWAY_PROCESSES")
         gateway_port = _int(env, "GATEWAY_PORT", cls.gateway_port)
         several = [f"{name}={value}" for name, value in (("RASA_WORKERS", rasa_workers),
@@ -188,7 +233,9 @@ class Settings:
         return cls(
             var_dir=var_dir,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'disputes.db'}",
-            rasa_url=(env.get("RASA_URL") or cls.rasa_url).rstrip("/"),
+            rasa_url=rasa_urls[0],
+            rasa_urls=tuple(rasa_urls),
+            rasa_processes=rasa_processes,
             action_server_url=(env.get("ACTION_SERVER_URL") or cls.action_server_url).rstrip("/"),
             gateway_host=env.get("GATEWAY_HOST") or cls.gateway_host,
             gateway_port=gateway_port,

@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Optional, Sequence, Tuple
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from bot.disputes.clock import Clock
 
@@ -15,6 +14,22 @@ from .engine import read_connection
 
 KEEP_PER_CONVERSATION = 40
 KEEP_DAYS = 30
+
+
+def _upsert(dialect: str):
+    """Insert, or refresh an offer made again: SQLite and PostgreSQL share the ON CONFLICT form."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        raise NotImplementedError(f"offered buttons on {dialect}")
+    b = t.offered_buttons
+    statement = dialect_insert(b)
+    return statement.on_conflict_do_update(
+        index_elements=[b.c.conversation_id, b.c.payload_key],
+        set_={"payload": statement.excluded.payload, "title": statement.excluded.title,
+              "offered_at": statement.excluded.offered_at})
 
 
 class SqlOfferedButtons:
@@ -26,15 +41,12 @@ class SqlOfferedButtons:
         """(key, payload, title) triples; an offer made again is refreshed. Keeps the latest 40 per conversation."""
         b = t.offered_buttons
         now = self._clock.now()
-        with self._engine.begin() as conn:  # one transaction per reply, however many buttons it has
-            for key, payload, title in buttons:
-                values = {"payload": payload, "title": title[:200], "offered_at": now}
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(b).values(conversation_id=conversation_id, payload_key=key, **values))
-                except IntegrityError:
-                    conn.execute(update(b).where(and_(b.c.conversation_id == conversation_id,
-                                                      b.c.payload_key == key)).values(**values))
+        rows = {key: {"conversation_id": conversation_id, "payload_key": key, "payload": payload,
+                      "title": title[:200], "offered_at": now} for key, payload, title in buttons}
+        if not rows:
+            return
+        with self._engine.begin() as conn:  # one transaction and one statement per reply
+            conn.execute(_upsert(conn.dialect.name), list(rows.values()))
             keep = select(b.c.payload_key).where(b.c.conversation_id == conversation_id) \
                 .order_by(b.c.offered_at.desc()).limit(KEEP_PER_CONVERSATION).scalar_subquery()
             conn.execute(delete(b).where(and_(b.c.conversation_id == conversation_id, b.c.payload_key.not_in(keep))))

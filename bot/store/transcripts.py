@@ -15,6 +15,9 @@ from .engine import read_connection
 SENDERS = ("buyer", "bot", "agent")
 
 
+_INSERT_MESSAGE = insert(t.chat_messages)
+
+
 class SqlTranscripts:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
@@ -28,8 +31,9 @@ class SqlTranscripts:
         stored = []
         with self._engine.begin() as conn:
             for body in bodies:
-                result = conn.execute(insert(t.chat_messages).values(
-                    conversation_id=conversation_id, sender=sender, body=dict(body), created_at=now))
+                # Values as parameters, not in the statement: SQLAlchemy then reuses the compiled insert.
+                result = conn.execute(_INSERT_MESSAGE, {"conversation_id": conversation_id, "sender": sender,
+                                                        "body": dict(body), "created_at": now})
                 stored.append({"id": result.inserted_primary_key[0], "sender": sender, "at": now.isoformat(),
                                **dict(body)})
         return stored

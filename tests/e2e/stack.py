@@ -14,6 +14,7 @@ from typing import Dict, List, Optional
 import httpx
 import pytest
 
+from bot.settings import default_rasa_processes
 from fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,11 +35,15 @@ class Stack:
     def __init__(self, var_dir: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.ports = {"rasa": free_port(), "actions": free_port(), "gateway": free_port()}
         self.var_dir = var_dir
-        self.env = {**os.environ, "VAR_DIR": str(var_dir), "RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
+        # As many Rasa processes as `make run` starts here, each on a port known to be free.
+        self.ports.update({f"rasa {i + 1}": free_port() for i in range(1, default_rasa_processes())})
+        rasa_urls = [f"http://127.0.0.1:{port}" for name, port in self.ports.items() if name.startswith("rasa")]
+        self.env = {**os.environ, "VAR_DIR": str(var_dir), "RASA_URL": ",".join(rasa_urls),
                     "ACTION_SERVER_URL": f"http://127.0.0.1:{self.ports['actions']}",
                     "GATEWAY_PORT": str(self.ports["gateway"]), **(extra_env or {})}
         # The embedded set-up (test_scaled.py covers the scale-out one), whatever the shell or .env says.
-        for name in ("DATABASE_URL", "BOT_SECRET", "RASA_TRACKER_URL", "RASA_WORKERS", "ACTION_SERVER_WORKERS",
+        for name in ("DATABASE_URL", "BOT_SECRET", "RASA_TRACKER_URL", "RASA_WORKERS", "RASA_PROCESSES",
+                     "ACTION_SERVER_WORKERS",
                      "GATEWAY_PROCESSES", "GATEWAY_BACKGROUND_JOBS"):
             if name not in (extra_env or {}):
                 self.env.pop(name, None)

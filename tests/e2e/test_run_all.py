@@ -4,6 +4,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bot.settings import default_rasa_processes
 from stack import Buyer, Stack, listening
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +32,9 @@ def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path):
     assert "Stopped." in rest
     for port in stack.ports.values():
         assert not listening(port), f"port {port} still open after Ctrl-C"
-    assert (tmp_path / "logs" / "rasa.log").exists()
+    rasa_processes = default_rasa_processes()
+    logs = sorted(p.name for p in (tmp_path / "logs").glob("rasa*.log"))
+    assert logs == (["rasa.log"] if rasa_processes == 1 else [f"rasa-{i + 1}.log" for i in range(rasa_processes)])
 
 
 def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):

@@ -31,3 +31,19 @@ def test_only_the_latest_offers_are_kept_and_old_ones_pruned(engine, clock):
     assert payloads.admit("c1", '/inform{"n":0}') == 'inform{"n":0}'  # the oldest went
     clock.advance(seconds=(KEEP_DAYS + 1) * 86400)
     assert store.prune() == KEEP_PER_CONVERSATION and store.count("c1") == 0
+
+
+def test_an_offer_made_again_is_refreshed_not_duplicated(engine, clock):
+    store = SqlOfferedButtons(engine, clock)
+    payloads = OfferedPayloads(store)
+    _offer(payloads, "c1", ("/affirm", "Yes"), ("/deny", "No"))
+    for i in range(KEEP_PER_CONVERSATION - 2):
+        clock.advance(seconds=1)
+        _offer(payloads, "c1", ('/inform{"n":%d}' % i, f"#{i}"))
+    clock.advance(seconds=1)
+    _offer(payloads, "c1", ("/affirm", "Yes, file it"), ("/affirm", "Yes, file it"))  # again, even twice in one
+    assert store.count("c1") == KEEP_PER_CONVERSATION
+    clock.advance(seconds=1)
+    _offer(payloads, "c1", ("/inform{\"n\":999}", "#999"))
+    assert payloads.admit_with_title("c1", "/affirm") == ("/affirm", "Yes, file it")  # refreshed, so kept
+    assert payloads.admit("c1", "/deny") == "deny"  # the oldest went
