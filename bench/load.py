@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import platform
+import random
 import shutil
 import signal
 import socket
@@ -45,7 +46,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import httpx
 
@@ -306,9 +307,11 @@ def _urls(urls: Union[str, Sequence[str]]) -> List[str]:
 
 
 async def run_rest(urls: Union[str, Sequence[str]], tokens: List[Optional[str]], concurrency: int, script,
-                   results: Results, path: str = "/webhooks/rest/webhook") -> float:
+                   results: Results, path: str = "/webhooks/rest/webhook",
+                   think: Tuple[float, float] = (0.0, 0.0)) -> float:
     """Each token holds one conversation (`script`) over the REST chat endpoint; buyer i talks to gateway
-    i mod len(urls)."""
+    i mod len(urls). With `think` (seconds, from-to), each buyer pauses that long after each answer, as a
+    person reads and types; without, the next turn goes at once (the most load C buyers can make)."""
     urls = _urls(urls)
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency * 2)
     async with httpx.AsyncClient(timeout=TURN_TIMEOUT, limits=limits) as http:
@@ -318,8 +321,13 @@ async def run_rest(urls: Union[str, Sequence[str]], tokens: List[Optional[str]],
             sender = f"bench-{index}-{os.getpid()}"
             url = urls[index % len(urls)]
             headers = {"Authorization": f"Bearer {token}"} if token else {}
+            pauses = random.Random(index)  # the same pauses in every run, for ours and for stock Rasa
+            first = [True]
 
             async def say(text: str) -> List[Dict[str, Any]]:
+                if think[1] > 0 and not first[0]:
+                    await asyncio.sleep(pauses.uniform(*think))
+                first[0] = False
                 started = time.perf_counter()
                 response = await http.post(url + path, json={"sender": sender, "message": text}, headers=headers)
                 results.latencies.append(time.perf_counter() - started)
@@ -600,7 +608,7 @@ def start_stack(env: Dict[str, str], log_path: Optional[Path] = None) -> subproc
 
 
 def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
-    channels = args.channels.split(",")
+    channels = args.channels.split(",") + (["rest_paced"] if args.think[1] > 0 else [])
     out: Dict[str, Any] = {"profile": profile}
     with contextlib.ExitStack() as cleanup:
         if profile == "scaled":
@@ -632,6 +640,9 @@ def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
                 cpu = CpuMeter(process.pid).start()
                 if channel == "rest":
                     seconds = asyncio.run(run_rest(urls, batch, args.concurrency, dispute_conversation, results))
+                elif channel == "rest_paced":
+                    seconds = asyncio.run(run_rest(urls, batch, args.concurrency, dispute_conversation, results,
+                                                   think=args.think))
                 else:
                     seconds = asyncio.run(run_socketio(urls, batch, args.concurrency, results))
                 out[channel] = {**results.summary(seconds), "cpu_ms_per_message": cpu.per_message(results.messages)}
@@ -665,6 +676,12 @@ def stock(args, work: Path) -> Dict[str, Any]:
         cpu = CpuMeter(process.pid).start()
         seconds = asyncio.run(run_rest(url, [None] * args.buyers, args.concurrency, stock_conversation, results))
         out["rest"] = {**results.summary(seconds), "cpu_ms_per_message": cpu.per_message(results.messages)}
+        if args.think[1] > 0:
+            paced = Results()
+            seconds = asyncio.run(run_rest(url, [None] * args.buyers, args.concurrency, stock_conversation, paced,
+                                           think=args.think))
+            out["rest_paced"] = paced.summary(seconds)
+            print(f"  stock/rest_paced: {json.dumps(out['rest_paced'])}", flush=True)
         print(f"  stock/rest: {json.dumps(out['rest'])}", flush=True)
     finally:
         out["memory"] = memory.stop()
@@ -681,6 +698,21 @@ def training_seconds() -> Optional[float]:
         return round(time.monotonic() - started, 1) if done.returncode == 0 else None
 
 
+def _print_table(report: Dict[str, Any], ours_key: str) -> None:
+    """The figures side by side, for people."""
+    rows = []
+    for who, key in (("ours", ours_key), ("stock", "stock_rasa")):
+        for channel, figures in (report.get(key) or {}).items():
+            if isinstance(figures, dict) and "messages_per_second" in figures:
+                cpu = (figures.get("cpu_ms_per_message") or {}).get("machine")
+                rows.append(f"  {who + '/' + channel:<22} {figures['messages_per_second']:>7} msg/s  p50 "
+                            f"{figures['p50_ms']:>7} ms  p95 {figures['p95_ms']:>7} ms  p99 {figures['p99_ms']:>7} ms  "
+                            f"errors {figures['errors']}  lost {figures['lost_replies']}  "
+                            f"out of order {figures['out_of_order_replies']}"
+                            + (f"  machine CPU {cpu} ms/msg" if cpu else ""))
+    print("\n".join(rows))
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--buyers", type=int, default=40)
@@ -689,6 +721,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-stock", action="store_true", help="skip stock Rasa")
     parser.add_argument("--no-ours", action="store_true", help="skip our stack (stock Rasa only)")
     parser.add_argument("--no-training", action="store_true", help="skip timing a forced training")
+    parser.add_argument("--think-seconds", default="1,3",
+                        help="REST once more with each buyer pausing this long (from,to) after each answer, as a "
+                             "person does: latency at a realistic load; 0 skips it")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--profile", choices=PROFILES, default="single",
                         help="single: SQLite, one process each; scaled: PostgreSQL, Redis, several workers and "
@@ -699,6 +734,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="Rasa processes (default: the product's default for single, 1 for scaled)")
     parser.add_argument("--gateways", type=int, default=2, help="scaled: gateway processes")
     args = parser.parse_args(argv)
+    try:
+        bounds = [float(x) for x in args.think_seconds.split(",")]
+        args.think = (bounds[0], bounds[-1])
+    except ValueError:
+        parser.error("--think-seconds takes FROM,TO seconds, e.g. 1,3 (or 0)")
     report: Dict[str, Any] = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "buyers": args.buyers,
         "concurrency": args.concurrency, "profile": args.profile, "cpus": os.cpu_count(),
@@ -729,6 +769,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                 machine = [(r.get("cpu_ms_per_message") or {}).get("machine") for r in (ours_rest, stock_rest)]
                 if all(machine):
                     report["ratios"]["machine_cpu_per_message_ours_over_stock"] = round(machine[0] / machine[1], 2)
+            ours_paced = (report.get(ours_key) or {}).get("rest_paced") or {}
+            stock_paced = report["stock_rasa"].get("rest_paced") or {}
+            if ours_paced.get("p95_ms") and stock_paced.get("p95_ms"):
+                report.setdefault("ratios", {})["paced_p95_ours_over_stock"] = round(
+                    ours_paced["p95_ms"] / stock_paced["p95_ms"], 2)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = Path(args.out)
@@ -736,6 +781,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     path = out / f"load-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(report, indent=2))
     print(json.dumps({k: report.get(k) for k in ("training_seconds", "ratios")}, indent=2))
+    _print_table(report, ours_key)
     print(f"written to {path}")
     return 0
 
