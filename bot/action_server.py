@@ -10,6 +10,7 @@ import argparse
 import hmac
 import logging
 
+from bot.gc_tuning import freeze_long_lived_objects
 from bot.settings import ACTION_SERVER_TOKEN, Settings
 
 
@@ -41,7 +42,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Several Sanic workers share the port (forked after the actions are loaded; each builds its own database
     # engine on first use, see actions/common.py).
-    create_action_app(settings).run("127.0.0.1", port, workers=settings.action_server_workers, access_log=False)
+    app = create_action_app(settings)
+    freeze_long_lived_objects()
+    app.run("127.0.0.1", port, workers=settings.action_server_workers, access_log=False)
 
 
 if __name__ == "__main__":

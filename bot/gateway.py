@@ -19,6 +19,7 @@ from bot.helpdesk.model import Handoff
 from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import Relay
 from bot.composition import Services, build_services
+from bot.gc_tuning import freeze_long_lived_objects
 from bot.push import Notifier
 from bot.rasa_client import RasaClient, rasa_session
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
@@ -104,6 +105,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.helpdesk = HelpDesk(app.state.services, app.state.relay, _deliverer(app), notifier)
         notifier.helpdesk = app.state.helpdesk
         app.state.relay.helpdesk = app.state.helpdesk
+        freeze_long_lived_objects()
         tasks = []
         # With several gateways only one runs the background jobs (GATEWAY_BACKGROUND_JOBS=0 on the others):
         # Telegram allows one poller per bot, and one sweeper and one news pusher are enough.

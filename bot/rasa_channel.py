@@ -30,6 +30,13 @@ class GatewayInput(RestInput):
     def blueprint(self, on_new_message) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
 
+        @blueprint.listener("after_server_start")
+        async def settle_memory(_app, _loop):
+            # The model is loaded by now (Rasa loads it before the server starts).
+            from bot.gc_tuning import freeze_long_lived_objects
+
+            freeze_long_lived_objects()
+
         @blueprint.middleware("request")
         async def require_token(request):
             sent = request.headers.get("Authorization", "")

@@ -134,3 +134,4 @@ def _keep_action_server_connections() -> None:
 
     EndpointConfig._session_uncached = EndpointConfig.session
     EndpointConfig.session = session
+

@@ -135,3 +135,21 @@ def test_valid_responses_skip_the_whole_schema(action, monkeypatch):
     monkeypatch.setattr(RemoteAction._cached_response_validator, "iter_errors", whole_schema)
     assert action._validate_action_result(GOOD) is True
     assert action._validate_action_result(MORE[1]) is True
+
+
+def test_start_up_objects_are_frozen_once_rasa_has_started():
+    """GatewayInput's blueprint freezes what start-up left (the model included) once the server is up."""
+    import asyncio
+    import gc
+
+    from bot.rasa_channel import GatewayInput
+
+    blueprint = GatewayInput("token").blueprint(lambda message: None)
+    listeners = [future for future in blueprint._future_listeners if future.event == "after_server_start"]
+    assert len(listeners) == 1
+    before = gc.get_freeze_count()
+    try:
+        asyncio.run(listeners[0].listener(None, None))
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
