@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -107,67 +106,22 @@ class ActionAskDisputeOrder(Action):
         return []
 
 
-# The questions whose wording does not depend on the buyer's data. (Asked by actions rather than utter_ask_*
-# responses because the form's fields are chosen by the validation action, which Rasa's validator can't see.)
-QUESTIONS = {
-    form.RECEIVED: ("Did you receive the item?",
-                    [button("Yes, it arrived", "affirm"), button("No, it never arrived", "deny")]),
-    form.PROBLEMS: ("What is wrong with it? Pick one or describe it in your own words (you can name several).",
-                    [button("Damaged", "inform", problem="damaged"),
-                     button("Doesn't work", "inform", problem="not_working"),
-                     button("Wrong item", "inform", problem="wrong_item"),
-                     button("Wrong size", "inform", problem="size_mismatch"),
-                     button("Missing parts", "inform", problem="missing_parts"),
-                     button("Counterfeit", "inform", problem="counterfeit")]),
-    form.RESOLUTION: ("What would you like?",
-                      [button("Full refund", "inform", resolution="full_refund"),
-                       button("Partial refund (keep the item)", "inform", resolution="partial_refund"),
-                       button("Send another item", "inform", resolution="another_item")]),
-    form.DESCRIPTION: ("Please describe the problem in a sentence or two: what you expected and what you got.", []),
-    form.EVIDENCE: ("Photos or a short video make a dispute much stronger. Send them here now, or say 'no photos' "
-                    "to go on without.", [button("No photos", "deny")]),
-}
+# The evidence question; the other fixed questions are responses in domain.yml (utter_ask_<slot>), which
+# Rasa asks without calling the action server.
+EVIDENCE_QUESTION = ("Photos or a short video make a dispute much stronger. Send them here now, or say "
+                     "'no photos' to go on without.", [button("No photos", "deny")])
 
 
-class _AskQuestion(Action, ABC):
-    """Abstract, so the action executor registers only the concrete questions below."""
-
-    @property
-    @abstractmethod
-    def slot(self) -> str: ...
-
+class ActionAskEvidenceDone(Action):
     def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        text, buttons = QUESTIONS[self.slot]
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return []
-
-
-class ActionAskItemReceived(_AskQuestion):
-    slot = form.RECEIVED
-
-
-class ActionAskProblems(_AskQuestion):
-    slot = form.PROBLEMS
-
-
-class ActionAskResolution(_AskQuestion):
-    slot = form.RESOLUTION
-
-
-class ActionAskDescription(_AskQuestion):
-    slot = form.DESCRIPTION
-
-
-class ActionAskEvidenceDone(_AskQuestion):
-    slot = form.EVIDENCE
+        return f"action_ask_{form.EVIDENCE}"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         files = tracker.get_slot("evidence_files") or []
         if not files:
-            return await super().run(dispatcher, tracker, domain)
+            text, buttons = EVIDENCE_QUESTION
+            dispatcher.utter_message(text=text, buttons=buttons)
+            return []
         dispatcher.utter_message(text=f"{len(files)} file(s) so far. Send more, or tap Done.",
                                  buttons=[button("Done", "deny")])
         return []

@@ -260,3 +260,22 @@ def test_files_without_an_open_dispute_and_typed_claims_without_files(svc):
     assert "open a dispute" in texts(messages) and slots_of(events)["pending_evidence"] is None
     _, messages = run(ActionAttachEvidence(), tracker("send_evidence", text="here are the photos"))
     assert "didn't get a file" in texts(messages)
+
+
+def test_the_forms_fixed_questions_offer_only_valid_codes():
+    """The fixed questions live in domain.yml: their buttons must carry real problem codes and resolutions."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from bot.disputes.model import Resolution
+    from bot.disputes.problems import ProblemCode
+
+    responses = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())["responses"]
+    for name, entity, valid in (("utter_ask_problems", "problem", {p.value for p in ProblemCode}),
+                                ("utter_ask_resolution", "resolution", {r.value for r in Resolution})):
+        payloads = [b["payload"] for b in responses[name][0]["buttons"]]
+        values = [json.loads(p[len("/inform"):])[entity] for p in payloads]
+        assert all(p.startswith("/inform{") for p in payloads) and set(values) <= valid and values, name
+    assert [b["payload"] for b in responses["utter_ask_item_received"][0]["buttons"]] == ["/affirm", "/deny"]
