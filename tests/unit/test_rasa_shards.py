@@ -25,6 +25,8 @@ def test_the_client_posts_each_conversation_to_its_rasa():
     """Two stand-in Rasa processes on loopback; each records the conversations it was sent."""
     from aiohttp import web
 
+    from loopback_http import serve_post
+
     async def scenario():
         seen = {}
         runners, urls = [], []
@@ -35,14 +37,9 @@ def test_the_client_posts_each_conversation_to_its_rasa():
                 assert request.headers["Authorization"] == "Bearer token"
                 return web.json_response([{"text": f"from {index}"}])
 
-            app = web.Application()
-            app.router.add_post("/webhooks/gateway/webhook", webhook)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
+            runner, url = await serve_post("/webhooks/gateway/webhook", webhook)
             runners.append(runner)
-            urls.append(f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}")
+            urls.append(url)
         session = rasa_session()
         try:
             client = RasaClient(urls, "token", session)

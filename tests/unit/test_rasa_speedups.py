@@ -66,6 +66,8 @@ def test_action_server_calls_reuse_one_connection():
     """Three calls to the action server go over one kept-alive connection (Rasa alone opens three)."""
     from aiohttp import web
 
+    from loopback_http import serve_post
+
     async def scenario():
         peers = []
 
@@ -73,14 +75,8 @@ def test_action_server_calls_reuse_one_connection():
             peers.append(request.transport.get_extra_info("peername"))
             return web.json_response({"events": [], "responses": []})
 
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="t")
+        runner, url = await serve_post("/webhook", webhook)
+        endpoint = EndpointConfig(f"{url}/webhook", token="t")
         try:
             for _ in range(3):
                 assert await endpoint.request(json={"next_action": "x"}, method="post") == {"events": [],
