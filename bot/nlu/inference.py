@@ -1,15 +1,54 @@
 """Fitted scikit-learn models made cheaper to run, with the same predictions (tests/unit/test_nlu_inference.py).
 
 Found with py-spy under load: a logistic regression multiplies each message's sparse features by its weight
-matrix, and scipy first copies that matrix (every call) unless its transpose is C-contiguous; and the
-one-vs-rest problem classifier runs fourteen separate small regressions per message. Applied when a model is
-loaded, so models already trained benefit and training is unchanged.
+matrix, and scipy first copies that matrix (every call) unless its transpose is C-contiguous; the one-vs-rest
+problem classifier runs fourteen separate small regressions per message; and the intent and problem
+classifiers both compute the same word and character n-grams of the same message (their text features are
+fitted on the same examples, so they are identical). Applied when a model is loaded, so models already trained
+benefit and training is unchanged.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Optional
 
 import numpy as np
+
+TEXT_FEATURE_NAMES = ["words", "chars"]  # bot.nlu.text_features
+_RECENT_FEATURES: "OrderedDict[tuple, Any]" = OrderedDict()
+_RECENT_LIMIT = 8  # the components of one message run one after the other; a few messages is plenty
+
+
+class SharedTextFeatures:
+    """Fitted text features whose results are shared with every identically fitted copy in this process:
+    the second classifier to see a message reuses the first one's matrix (read-only for both)."""
+
+    def __init__(self, union: Any) -> None:
+        import joblib
+
+        self.union = union
+        self.fingerprint = joblib.hash(union)  # equal only for identically fitted vocabularies and weights
+
+    def transform(self, texts) -> Any:
+        key = (self.fingerprint, tuple(texts))
+        features = _RECENT_FEATURES.get(key)
+        if features is None:
+            features = self.union.transform(texts)
+            _RECENT_FEATURES[key] = features
+            while len(_RECENT_FEATURES) > _RECENT_LIMIT:
+                _RECENT_FEATURES.popitem(last=False)
+        return features
+
+
+def _share_text_features(step: Any) -> Any:
+    from sklearn.pipeline import FeatureUnion
+
+    if not isinstance(step, FeatureUnion):
+        return step
+    if [name for name, _ in step.transformer_list] == TEXT_FEATURE_NAMES:
+        return SharedTextFeatures(step)
+    step.transformer_list = [(name, _share_text_features(part)) for name, part in step.transformer_list]
+    return step
 
 
 class StackedBinaryLogistic:
@@ -41,13 +80,14 @@ class StackedBinaryLogistic:
 
 
 def prepare_for_inference(model: Any) -> Any:
-    """The same model (a Pipeline, or anything else unchanged), with its last step made cheaper to run."""
+    """The same model (a Pipeline, or anything else unchanged): text features shared, last step cheaper."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import Pipeline
 
     if not isinstance(model, Pipeline):
         return model
+    model.steps[:-1] = [(name, _share_text_features(step)) for name, step in model.steps[:-1]]
     name, last = model.steps[-1]
     if isinstance(last, OneVsRestClassifier):
         stacked = StackedBinaryLogistic.from_fitted(last)

@@ -48,3 +48,40 @@ def test_shapes_it_does_not_know_are_left_alone():
         [["damaged"] if "broken" in t or "damaged" in t else [] for t in TEXTS]))
     assert StackedBinaryLogistic.from_fitted(single.steps[-1][1]) is None  # one label: sklearn special-cases it
     assert prepare_for_inference({"not": "a pipeline"}) == {"not": "a pipeline"}
+
+
+def test_the_two_classifiers_share_one_computation_of_the_same_text_features(monkeypatch):
+    from sklearn.pipeline import FeatureUnion
+
+    intents = make_pipeline(text_features(), LogisticRegression(C=50.0, class_weight="balanced", max_iter=3000))
+    intents.fit(TEXTS, INTENTS)
+    problems = build_pipeline(10.0).fit(TEXTS, MultiLabelBinarizer().fit_transform(LABELS))
+    expected = (intents.predict_proba(UNSEEN), problems.predict_proba(UNSEEN))
+    intents_ready = prepare_for_inference(copy.deepcopy(intents))
+    problems_ready = prepare_for_inference(copy.deepcopy(problems))
+    calls = []
+    real_transform = FeatureUnion.transform
+
+    def counting(self, texts):
+        calls.append([name for name, _ in self.transformer_list])
+        return real_transform(self, texts)
+
+    monkeypatch.setattr(FeatureUnion, "transform", counting)
+    for text in UNSEEN:
+        np.testing.assert_allclose(intents_ready.predict_proba([text]), expected[0][UNSEEN.index(text):][:1],
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(problems_ready.predict_proba([text]), expected[1][UNSEEN.index(text):][:1],
+                                   rtol=1e-10, atol=1e-12)
+    # Per message: the word and character n-grams once (not twice), the outer union of the problem classifier.
+    assert calls.count(["words", "chars"]) == len(UNSEEN)
+    assert calls.count(["text", "cues"]) == len(UNSEEN)
+
+
+def test_differently_fitted_text_features_are_not_shared():
+    one = make_pipeline(text_features(), LogisticRegression(max_iter=3000)).fit(TEXTS, INTENTS)
+    other = make_pipeline(text_features(), LogisticRegression(max_iter=3000)).fit(TEXTS[:-3] + ["x y z"] * 3,
+                                                                              INTENTS)
+    one_ready, other_ready = prepare_for_inference(copy.deepcopy(one)), prepare_for_inference(copy.deepcopy(other))
+    assert one_ready.steps[0][1].fingerprint != other_ready.steps[0][1].fingerprint
+    np.testing.assert_allclose(other_ready.predict_proba(UNSEEN), other.predict_proba(UNSEEN), rtol=1e-10)
+    np.testing.assert_allclose(one_ready.predict_proba(UNSEEN), one.predict_proba(UNSEEN), rtol=1e-10)
