@@ -513,40 +513,32 @@ def stop(process: subprocess.Popen) -> None:
 
 # ---- the profiles -----------------------------------------------------------------------------------------
 
-def _server_engine(server_url: str):
-    from sqlalchemy import create_engine
+def _on_server(server_url: str, statement: str) -> None:
+    from sqlalchemy import create_engine, text
 
     # CREATE/DROP DATABASE cannot run inside a transaction block.
-    return create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
+    engine = create_engine(server_url, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
 
 
 def create_database(server_url: str, name: str) -> str:
     """Creates the empty PostgreSQL database `name` on `server_url`'s server; returns its URL. Fails if it exists,
     so two runs never share one."""
-    from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
     if not name.replace("_", "").isalnum():
         raise ValueError(f"plain database names only, got {name!r}")
-    engine = _server_engine(server_url)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
+    _on_server(server_url, f'CREATE DATABASE "{name}"')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(server_url: str, name: str) -> None:
-    from sqlalchemy import text
-
-    engine = _server_engine(server_url)
-    try:
-        with engine.connect() as conn:
-            # FORCE (PostgreSQL 13+) ends connections a killed process may have left behind.
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    # FORCE (PostgreSQL 13+) ends connections a killed process may have left behind.
+    _on_server(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager

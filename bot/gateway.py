@@ -23,6 +23,7 @@ from bot.gc_tuning import freeze_long_lived_objects
 from bot.push import Notifier
 from bot.rasa_client import RasaClient, rasa_session
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.store.engine import read_connection
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def _probe(client: httpx.AsyncClient, url: str) -> str:
 
 def _probe_database(services: Services) -> str:
     try:
-        with services.engine.connect() as conn:
+        with read_connection(services.engine) as conn:  # a read: never queues behind SQLite's writers
             conn.execute(text("SELECT 1"))
         return "ok"
     except Exception as exc:  # any driver error means "not healthy"; the reason goes to the log

@@ -210,11 +210,11 @@ class Settings:
             _check_sql_url("RASA_TRACKER_URL", tracker_url)
         rasa_workers = _count(env, "RASA_WORKERS")
         rasa_urls = _rasa_urls(env)
-        rasa_processes = len(rasa_urls) if len(rasa_urls) > 1 else _count(env, "RASA_PROCESSES",
-                                                                           default_rasa_processes())
-        if len(rasa_urls) > 1 and env.get("RASA_PROCESSES") and _count(env, "RASA_PROCESSES") != len(rasa_urls):
-            raise SystemExit(f"RASA_PROCESSES={env.get('RASA_PROCESSES')} but RASA_URL lists {len(rasa_urls)} "
-                             "URLs; set only one of them")
+        rasa_processes = _count(env, "RASA_PROCESSES", len(rasa_urls) if len(rasa_urls) > 1
+                                else default_rasa_processes())
+        if len(rasa_urls) > 1 and rasa_processes != len(rasa_urls):
+            raise SystemExit(f"RASA_PROCESSES={rasa_processes} but RASA_URL lists {len(rasa_urls)} URLs; set only "
+                             "one of them")
         if urlsplit(rasa_urls[0]).port + rasa_processes - 1 > 65535:
             raise SystemExit(f"RASA_URL's port with RASA_PROCESSES={rasa_processes} runs past port 65535")
         gateway_processes = _count(env, "GATEWAY_PROCESSES")
