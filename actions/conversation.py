@@ -8,7 +8,9 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 
 from bot.conversation.draft import FORM_SLOTS
 
-from .common import buyer_id, services
+from .common import button, buyer_id, services
+from .dispute_form import ask_current_step
+from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, picked_dispute
 
 FALLBACK = "action_fallback"
 
@@ -33,9 +35,16 @@ class ActionFallback(Action):
         return FALLBACK
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        pick_for = tracker.get_slot("pick_for")
+        buyer = buyer_id(tracker)
+        if pick_for in PICKERS and buyer is not None:
+            chosen = picked_dispute(tracker, buyer)
+            if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss
+                return await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
         if not previous_turn_was_fallback(tracker):
             dispatcher.utter_message(text="Sorry, I didn't get that. Could you say it another way? For example: "
                                           "'my earbuds arrived broken' or 'where is my refund'.")
+            await ask_current_step(dispatcher, tracker, domain)  # in the middle of the form: its question again
         else:
             # Second miss in a row: a person takes over (the gateway queues the conversation on this payload).
             dispatcher.utter_message(text="Sorry, I still don't understand. I'm getting a person from our help "
@@ -43,6 +52,34 @@ class ActionFallback(Action):
             dispatcher.utter_message(json_message={"handoff": {"reason": "fallback", "draft": draft_of(tracker)}})
         # The misunderstood message is taken back so it does not steer the dialogue.
         return [UserUtteranceReverted()]
+
+
+class ActionLastResort(Action):
+    """Replaces Rasa's default fallback, which answers nothing when no rule or story fits (utter_default is not
+    defined): the buyer hears what the bot can do now, with the current step's question and buttons."""
+
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        if await ask_current_step_after(dispatcher, tracker, domain, "Sorry, I lost the thread for a moment. "
+                                                                      "We're still on your dispute:"):
+            return [UserUtteranceReverted()]
+        if tracker.get_slot("awaiting_confirmation"):
+            dispatcher.utter_message(text="Sorry, I didn't get that. Please answer yes or no to my last question.",
+                                     buttons=[button("Yes", "affirm"), button("No", "deny")])
+            return [UserUtteranceReverted()]
+        dispatcher.utter_message(text="Sorry, I lost the thread there. I can show your orders and their Buyer "
+                                      "Protection, open or follow a dispute, or get you a person. What would you "
+                                      "like?", buttons=WHAT_I_CAN_DO)
+        return [UserUtteranceReverted()]
+
+
+async def ask_current_step_after(dispatcher, tracker, domain, text: str) -> bool:
+    if not tracker.active_loop.get("name") or not tracker.get_slot("requested_slot"):
+        return False
+    dispatcher.utter_message(text=text)
+    return await ask_current_step(dispatcher, tracker, domain)
 
 
 def draft_of(tracker: Tracker) -> dict:

@@ -2,18 +2,26 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.conversation import draft as form
 from bot.disputes.evidence import Upload
 from bot.disputes.model import Resolution
 
-from .common import NOT_SIGNED_IN, button, buyer_id, needs_buyer, services
-from .replies import RESOLUTION_LABELS, day, money, order_line, problems_text
+import logging
+
+from bot.disputes.matching import match_orders, order_by_reference
+
+from .common import NOT_SIGNED_IN, button, buyer_id, entity_values, needs_buyer, services
+from .disputes import dispute_buttons
+from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
+
+log = logging.getLogger(__name__)
 
 # Intents the form does not try to read: the form steps aside, a rule answers, and the form resumes.
 INTERJECTIONS = frozenset({
@@ -37,42 +45,135 @@ def _draft(tracker: Tracker) -> Dict[str, Any]:
     return {slot: tracker.get_slot(slot) for slot in DRAFT_SLOTS}
 
 
+# Draft fields kept in the store between conversations (not the confirmation: that is always asked again).
+SAVED_SLOTS = tuple(slot for slot in DRAFT_SLOTS if slot not in (form.CONFIRM, "summary_declined"))
+
+
+def save_draft(buyer: str, slots: Dict[str, Any]) -> None:
+    """Keeps the form so far for "continue my dispute" later; a failure here never breaks the turn."""
+    order = slots.get(form.ORDER)
+    if not order:
+        return
+    try:
+        services().disputes.save_draft(buyer, order, {k: slots.get(k) for k in SAVED_SLOTS})
+    except Exception:
+        log.exception("could not save the dispute draft")
+
+
+def _named_order(tracker: Tracker, summaries) -> Optional[Any]:
+    """The order the message names (number, "my last order", item words), if exactly one fits."""
+    by_number = {s.order.number: s for s in summaries}
+    for value in entity_values(tracker, "order_number"):
+        number = form.order_number_or_none(value)
+        if number:
+            return by_number.get(number)
+    refs = entity_values(tracker, "order_ref")
+    if refs:
+        order = order_by_reference([s.order for s in summaries], str(refs[0]))
+        return by_number.get(order.number) if order else None
+    items = [str(i) for i in entity_values(tracker, "item")]
+    text = " ".join(items) if items else (tracker.latest_message.get("text") or "")
+    matches = match_orders([s.order for s in summaries], text)
+    return by_number[matches[0].number] if len(matches) == 1 else None
+
+
 class ActionStartDispute(Action):
-    """Checks there is a signed-in buyer with an order that can still be disputed before the form starts."""
+    """Before the form: the order named in the message may already have a dispute (its status is told), may be
+    too late (the reason and what to do instead), or may have a draft the buyer left (it is picked up)."""
 
     def name(self) -> Text:
         return "action_start_dispute"
 
+    events_when_stopped = [SlotSet("can_start_dispute", False)]
+
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        orders = services().disputes.list_orders(buyer)
+        disputes = services().disputes
+        orders = disputes.list_orders(buyer)
+        named = _named_order(tracker, orders)
+        if named is not None and named.dispute_number:
+            details = disputes.dispute_status(buyer, named.dispute_number)
+            dispatcher.utter_message(text=f"{named.order.item} already has a dispute, so I won't open another one:")
+            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
+            return [SlotSet("can_start_dispute", False), SlotSet("last_dispute", named.dispute_number)]
+        if named is not None and not named.eligibility.can_open:
+            self._cannot_open(dispatcher, named, orders)
+            return [SlotSet("can_start_dispute", False)]
         if not any(s.eligibility.can_open for s in orders):
             dispatcher.utter_message(text="None of your orders can get a new dispute right now:")
             dispatcher.utter_message(text="\n".join(order_line(s) for s in orders) or "You have no orders.")
-            dispatcher.utter_message(text="If the protection time is too short, contact the seller directly from "
-                                          "the order page. I can also get you a person: say 'agent'.")
+            dispatcher.utter_message(text=CANNOT_OPEN_ALTERNATIVES)
             return [SlotSet("can_start_dispute", False)]
-        return reset_draft() + [SlotSet("can_start_dispute", True), SlotSet("draft_id", uuid.uuid4().hex)]
+        drafts = disputes.open_drafts(buyer)
+        draft = next((d for d in drafts if named is not None and d.order_number == named.order.number), None)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if draft is None and named is None and intent == "continue_dispute" and drafts:
+            draft = drafts[0]
+        start = reset_draft() + [SlotSet("can_start_dispute", True), SlotSet("draft_id", uuid.uuid4().hex)]
+        if draft is None:
+            if intent == "continue_dispute":
+                dispatcher.utter_message(text="I don't have an unfinished dispute saved for you, so let's start one.")
+            return start
+        item = next((s.order.item for s in orders if s.order.number == draft.order_number), draft.order_number)
+        dispatcher.utter_message(text=f"Let's pick up your dispute about the {item} where you left it.")
+        kept = [SlotSet(slot, draft.fields.get(slot)) for slot in SAVED_SLOTS if draft.fields.get(slot) is not None]
+        return start + kept
+
+    @staticmethod
+    def _cannot_open(dispatcher, summary, orders) -> None:
+        order = summary.order
+        lines = [f"{order.item} (order {order.number}) can't get a dispute: {summary.eligibility.reason}"]
+        if summary.eligibility.code == "protection_not_started":
+            lines.append("What you can do: cancel the order from My Orders (Cancel order) if you no longer want "
+                         "it, or ask the seller when it ships.")
+        else:
+            lines.append("What you can do: contact the seller from the order page (Contact seller); many sellers "
+                         "still refund or replace. I can also get you a person: say 'agent'.")
+        others = [s for s in orders if s.eligibility.can_open]
+        if others:
+            lines.append("These orders can still get a dispute:")
+        dispatcher.utter_message(text="\n".join(lines), buttons=order_buttons(others))
+
+
+CANNOT_OPEN_ALTERNATIVES = ("If the protection time is too short, contact the seller directly from the order page. "
+                            "I can also get you a person: say 'agent'.")
+
+
+def _returning_to_the_form(tracker: Tracker) -> bool:
+    """True when the form picks up again after a rule answered an interruption (not a fresh buyer message):
+    Rasa then asks which slot comes next without a new message to read."""
+    if not tracker.active_loop.get("name"):
+        return False  # activation: the message that started the form is read for its facts
+    after_user = False
+    for event in reversed(tracker.events[:-1]):  # the last event is Rasa's own "dispute_form" marker
+        if event.get("event") == "user":
+            return after_user
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
+            after_user = True
+    return after_user
 
 
 class ValidateDisputeForm(FormValidationAction):
-    """Reads every turn through bot.conversation.draft and tells the form which field to ask next."""
+    """Reads every turn through bot.conversation.draft; `required_slots` says which fields the form still
+    collects (they depend on the answers: not received means no problems or resolution to ask)."""
 
     def name(self) -> Text:
         return "validate_dispute_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        return form.required_slots(_draft(tracker))
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         buyer = buyer_id(tracker)
         if buyer is None:
             dispatcher.utter_message(text=NOT_SIGNED_IN)
             return reset_draft() + [SlotSet("requested_slot", None)]
+        requested = tracker.get_slot("requested_slot")
+        if _returning_to_the_form(tracker):
+            return await self._next(dispatcher, tracker, domain)
         message = tracker.latest_message
         intent = (message.get("intent") or {}).get("name") or ""
-        requested = tracker.get_slot("requested_slot")
-        if requested and intent in INTERJECTIONS:
-            return []  # nothing extracted: the form is rejected this turn and a rule takes it
-        orders = services().disputes.list_orders(buyer)
-        draft = _draft(tracker)
         turn = form.Turn(
             intent=intent,
             text=message.get("text") or "",
@@ -80,18 +181,47 @@ class ValidateDisputeForm(FormValidationAction):
             requested_slot=requested,
             attachments=(message.get("metadata") or {}).get("attachments") or (),
         )
+        if requested and intent in INTERJECTIONS and not form.answers_the_question(turn):
+            # Not an answer: the form steps aside (Rasa rejects it) and a rule answers; the form then resumes.
+            return [SlotSet("requested_slot", requested)]
+        orders = services().disputes.list_orders(buyer)
+        draft = _draft(tracker)
         outcome = form.understand(turn, draft, orders)
+        if outcome.unanswered_question and intent in INTERJECTIONS | {"nlu_fallback"} - {"stop", "cancel_dispute"}:
+            return [SlotSet("requested_slot", requested)]
         for i, text in enumerate(outcome.messages):
             last = i == len(outcome.messages) - 1
             dispatcher.utter_message(text=text, buttons=order_buttons(outcome.order_choices) if last else [])
+        if outcome.offer_resolution:
+            dispatcher.utter_message(text="Shall I change it?", buttons=[
+                button(RESOLUTION_CHANGE_TITLES[outcome.offer_resolution], "inform",
+                       resolution=outcome.offer_resolution),
+                button("No, keep it as it is", "deny")])
+        elif outcome.unanswered_question:
+            dispatcher.utter_message(text="I can't answer that one here, sorry; a person from our help desk can "
+                                          "(say 'agent'). Nothing is filed yet.")
+        elif not outcome.slots and not outcome.messages and requested:
+            dispatcher.utter_message(text=DID_NOT_CATCH)
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
-        merged = {**draft, **outcome.slots}
-        holding = requested == form.CONFIRM and intent == "deny"
+        # The summary is not repeated right after "no, change something" or an offer to change the resolution.
+        holding = requested == form.CONFIRM and (form.WHAT_TO_CHANGE in outcome.messages
+                                                 or outcome.offer_resolution is not None)
         events.append(SlotSet("summary_declined", True if holding else None))
-        if not merged.get("draft_id"):
+        if not tracker.get_slot("draft_id"):
             events.append(SlotSet("draft_id", uuid.uuid4().hex))
-        events.append(SlotSet("requested_slot", form.next_slot(merged)))
-        return events
+        tracker.add_slots(events)
+        if outcome.slots:
+            save_draft(buyer, _draft(tracker))
+        return events + await self._next(dispatcher, tracker, domain)
+
+    async def _next(self, dispatcher, tracker, domain) -> List[EventType]:
+        # Asked explicitly: rasa-sdk leaves the choice to Rasa when the list happens to equal the domain's.
+        return [SlotSet("requested_slot", form.next_slot(_draft(tracker)))]
+
+
+DID_NOT_CATCH = "Sorry, I didn't catch that as an answer."
+RESOLUTION_CHANGE_TITLES = {"full_refund": "Change to a full refund", "partial_refund": "Change to a partial refund",
+                            "another_item": "Change to another item"}
 
 
 class ActionAskDisputeOrder(Action):
@@ -207,7 +337,28 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        dispatcher.utter_message(text="OK, I stopped. Nothing was filed. Write again whenever you want to "
-                                      "continue.")
+        if tracker.get_slot(form.ORDER):
+            dispatcher.utter_message(text="OK, I stopped. Nothing was filed. I kept what you told me: say 'continue "
+                                          "my dispute' whenever you want to pick it up, here or on another channel.")
+        else:
+            dispatcher.utter_message(text="OK, I stopped. Nothing was filed.")
         return reset_draft()
 
+
+
+ASKERS = {form.ORDER: ActionAskDisputeOrder, form.EVIDENCE: ActionAskEvidenceDone, form.AMOUNT: ActionAskRefundAmount,
+          form.CONFIRM: ActionAskConfirmFiling}
+
+
+async def ask_current_step(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> bool:
+    """Asks the form's current question again (with its buttons); False when no form is under way."""
+    slot = tracker.get_slot("requested_slot")
+    if not tracker.active_loop.get("name") or not slot:
+        return False
+    if slot in ASKERS:
+        shown = tracker.copy()
+        shown.slots["summary_declined"] = None  # the summary is shown in full here
+        await ASKERS[slot]().run(dispatcher, shown, domain)
+    else:
+        dispatcher.utter_message(response=f"utter_ask_{slot}")
+    return True

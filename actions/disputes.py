@@ -1,7 +1,7 @@
 """Following and changing disputes: status, refund, escalate, cancel, modify (with an explicit yes)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
@@ -15,26 +15,32 @@ from .common import button, entity_values, needs_buyer, services
 from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
-                 SlotSet("pending_changes", None), SlotSet("awaiting_changes", None)]
+                 SlotSet("pending_changes", None), SlotSet("awaiting_changes", None), SlotSet("pick_for", None)]
 
 
-def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) -> Optional[DisputeDetails]:
-    """The dispute the buyer means: named by number, the only candidate, or asked for with buttons."""
+def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) -> Tuple[Optional[DisputeDetails],
+                                                                                       List[EventType]]:
+    """The dispute the buyer means: named by number, the only candidate, or asked for with buttons (the typed
+    answer to "Which dispute?" is read by action_triage through `pick_for`)."""
     disputes = services().disputes
     numbers = entity_values(tracker, "dispute_number")
     if numbers:
-        return disputes.dispute_status(buyer, numbers[0])
-    candidates = [d for d in disputes.list_disputes(buyer) if d.dispute.is_open or not only_open]
+        return disputes.dispute_status(buyer, numbers[0]), []
+    candidates = pick_candidates(buyer, only_open)
     if not candidates:
         dispatcher.utter_message(text="You have no open disputes." if only_open else "You have no disputes.")
-        return None
+        return None, []
     if len(candidates) == 1:
-        return candidates[0]
+        return candidates[0], []
     dispatcher.utter_message(
-        text="Which dispute?",
+        text="Which dispute? Tap one, or type the item or the dispute number.",
         buttons=[button(f"{d.order.item[:40]} ({d.dispute.number})", intent, dispute_number=d.dispute.number)
                  for d in candidates[:8]])
-    return None
+    return None, [SlotSet("pick_for", intent)]
+
+
+def pick_candidates(buyer: str, only_open: bool = True) -> List[DisputeDetails]:
+    return [d for d in services().disputes.list_disputes(buyer) if d.dispute.is_open or not only_open][:8]
 
 
 def _disputes_to_show(tracker, buyer: str, first: Callable[[DisputeDetails], bool],
@@ -105,9 +111,9 @@ class ActionEscalateDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        details = _pick(dispatcher, tracker, buyer, "escalate_dispute")
+        details, asking = _pick(dispatcher, tracker, buyer, "escalate_dispute")
         if details is None:
-            return CLEAR_PENDING
+            return CLEAR_PENDING + asking
         d = details.dispute
         if d.status is DisputeStatus.ESCALATED:
             dispatcher.utter_message(text=f"Dispute {d.number} is already with the Dispute Team.")
@@ -129,9 +135,9 @@ class ActionCancelDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        details = _pick(dispatcher, tracker, buyer, "cancel_dispute")
+        details, asking = _pick(dispatcher, tracker, buyer, "cancel_dispute")
         if details is None:
-            return CLEAR_PENDING
+            return CLEAR_PENDING + asking
         number = details.dispute.number
         try:
             services().disputes.cancel_dispute(buyer, number, confirmed=False)
@@ -154,10 +160,11 @@ class ActionModifyDispute(Action):
         details = None
         if tracker.get_slot("awaiting_changes") and number.startswith("modify:"):
             details = services().disputes.dispute_status(buyer, number.split(":", 1)[1])
+        asking: List[EventType] = []
         if details is None:
-            details = _pick(dispatcher, tracker, buyer, "modify_dispute")
+            details, asking = _pick(dispatcher, tracker, buyer, "modify_dispute")
         if details is None:
-            return CLEAR_PENDING
+            return CLEAR_PENDING + asking
         details.dispute.require_open()
         changes = self._changes(tracker, details)
         if not changes:
@@ -259,13 +266,13 @@ class ActionAttachEvidence(Action):
         if tracker.get_slot("awaiting_changes") and pending.startswith("modify:"):
             details = svc.disputes.dispute_status(buyer, pending.split(":", 1)[1])
         else:
-            details = _pick(dispatcher, tracker, buyer, "send_evidence")
+            details, asking = _pick(dispatcher, tracker, buyer, "send_evidence")
         if details is None:
             if not any(d.dispute.is_open for d in svc.disputes.list_disputes(buyer)):
                 dispatcher.utter_message(text="To use these files, open a dispute ('open a dispute') and send them "
                                               "when I ask for photos.")
                 return [SlotSet("pending_evidence", None)]
-            return [SlotSet("pending_evidence", files)]
+            return [SlotSet("pending_evidence", files)] + asking
         number = details.dispute.number
         uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in files]
         added = svc.disputes.add_evidence(buyer, number, uploads)

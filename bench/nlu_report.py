@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_NLU = "data/nlu"  # every NLU file in it
+DEFAULT_NLU = "data/nlu.yml"
 DEFAULT_CONFIG = "config.yml"
 DEFAULT_OUT = "reports/nlu"
 DEFAULT_HELDOUT = REPO_ROOT.parent / "shared" / "evals" / "real_buyer_messages.tsv"

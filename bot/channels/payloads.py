@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Dict, Iterable, Optional, Tuple
 
 from bot.store.offered import SqlOfferedButtons
@@ -42,11 +43,26 @@ class OfferedPayloads:
         return self.admit_with_title(conversation_id, text)[0]
 
     def admit_with_title(self, conversation_id: str, text: str) -> Tuple[str, Optional[str]]:
-        """`admit`, plus the title of the button when an offered payload was tapped (one lookup for both)."""
+        """`admit`, plus the title of the button when an offered payload was tapped (one lookup for both). A
+        button's title typed as text ("yes, cancel it", "No photos") counts as tapping it, if it was offered
+        with the bot's latest buttons."""
         stripped = text.strip()
         if not stripped.startswith("/"):
+            typed = _title_key(stripped) if len(stripped) <= MAX_TYPED_TITLE else ""
+            if typed:
+                for payload, title in self._store.latest(conversation_id):
+                    if typed in (_title_key(title), _title_key(title.split("(")[0])):
+                        return payload, title
             return text, None
         found = self._store.by_key(conversation_id, payload_key(stripped))
         if found and found[0] == stripped:
             return stripped, found[1]
         return stripped.lstrip("/").strip() or "?", None
+
+
+MAX_TYPED_TITLE = 60
+
+
+def _title_key(text: str) -> str:
+    """A title as people type it: case, punctuation, emoji and spacing do not matter."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("\u2019", "'").replace("'", "")).split())

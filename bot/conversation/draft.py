@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.disputes.errors import InvalidInput
+
+from . import answers
 from bot.disputes.inputs import parse_amount, parse_order_number
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.problems import ProblemCode
@@ -63,6 +65,8 @@ class Outcome:
     slots: Dict[str, Any] = field(default_factory=dict)
     messages: List[str] = field(default_factory=list)
     order_choices: List[OrderSummary] = field(default_factory=list)  # offer these as buttons
+    offer_resolution: Optional[str] = None  # a question at the summary about this resolution: offer the change
+    unanswered_question: bool = False  # a question the form cannot answer: let the dialogue answer it
 
 
 def required_slots(draft: Dict[str, Any]) -> List[str]:
@@ -78,8 +82,35 @@ def next_slot(draft: Dict[str, Any]) -> Optional[str]:
     return next((s for s in required_slots(draft) if draft.get(s) is None), None)
 
 
+def answers_the_question(turn: Turn) -> bool:
+    """Whether the text is a typed answer to the question asked, whatever intent the classifier chose: "no
+    photos" at the photo question is not a question about photos, "skip" there is not a wish to stop."""
+    asked, text = turn.requested_slot, turn.text
+    if not text or text.startswith("/") or (answers.is_question(text) and asked != RESOLUTION):
+        return False
+    if asked == RECEIVED:
+        return answers.received(text) is not None and len(text.split()) <= 8
+    if asked == EVIDENCE:
+        return answers.photos_answer(text) is not None
+    if asked == CONFIRM:
+        return answers.yes_or_no(text) is not None or answers.new_description(text) is not None
+    if asked == RESOLUTION:
+        return answers.resolution_in(text) is not None
+    if asked == AMOUNT:
+        return answers.amount_in(text, None, bare_numbers=True) is not None or bool(answers.amount_words(text))
+    if asked == DESCRIPTION:
+        return answers.skips(text) or answers.new_description(text) is not None
+    if asked == ORDER:
+        return bool(turn.values("order_number"))
+    return False
+
+
 def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]) -> Outcome:
-    """What this turn changes in the draft. `orders` are the buyer's orders with eligibility."""
+    """What this turn changes in the draft. `orders` are the buyer's orders with eligibility.
+
+    The question asked comes first: a typed answer to it ("no photos", "ok yes file it", "half") counts
+    whatever intent the classifier chose. Facts named anywhere (order, problems, resolution, amount) fill
+    their fields at any step; a correction changes only the field it names."""
     out = Outcome()
     asked = turn.requested_slot
     merged = dict(draft)
@@ -99,52 +130,120 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             out.messages.append(NO_FILE_CAME)
         return out
 
+    question = answers.is_question(turn.text)
+    if asked == CONFIRM and question and not turn.attachments:
+        _question_at_summary(turn, merged, out)
+        return out
+
     _understand_order(turn, asked, orders, out, put)
-
-    problems = [p for p in turn.values("problem") if p in _VALID_PROBLEMS]
-    if ProblemCode.NOT_RECEIVED.value in problems:
-        put(RECEIVED, False)
-        put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
-        put(RESOLUTION, "full_refund")
-        put(AMOUNT, None)
-    elif problems:
-        current = list(draft.get(PROBLEMS) or [])
-        if current == [ProblemCode.NOT_RECEIVED.value]:
-            current = []
-        adding = bool(_ADDING.search(turn.text)) and asked != PROBLEMS
-        combined = current + [p for p in problems if p not in current] if adding else problems
-        put(RECEIVED, True)
-        put(PROBLEMS, combined)
-    elif asked == RECEIVED and _yes_or_no(turn) is not None:
-        received = _yes_or_no(turn)
-        put(RECEIVED, received)
-        if not received:
-            put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
-            put(RESOLUTION, "full_refund")
-
+    _understand_problems(turn, asked, draft, out, put)
     _understand_resolution(turn, asked, merged, orders, out, put)
 
-    if asked == DESCRIPTION and turn.intent not in ("deny",) and turn.text.strip() and DESCRIPTION not in out.slots:
-        put(DESCRIPTION, turn.text.strip())
-    elif asked == DESCRIPTION and turn.intent == "deny":
-        put(DESCRIPTION, "")
+    if asked == DESCRIPTION and DESCRIPTION not in out.slots:
+        _understand_description(turn, draft, out, put)
+    elif asked == CONFIRM:
+        described = answers.new_description(turn.text)
+        if described:
+            put(DESCRIPTION, described)
 
     if turn.attachments:
         _attach(turn, draft, out, put)
     elif asked == EVIDENCE:
-        if turn.intent == "deny" or _NO_EVIDENCE.search(turn.text) or _DONE.search(turn.text):
+        said = answers.photos_answer(turn.text) or ("none" if turn.intent == "deny" else None)
+        if said:
             put(EVIDENCE, True)
+            if said == "later":
+                out.messages.append(LATER_PHOTOS)
         elif turn.intent == "affirm":
             out.messages.append("Go ahead: send the photos or videos here. Say done when you have sent them all.")
+    elif draft.get(EVIDENCE) is None and answers.no_photos_mentioned(turn.text):
+        put(EVIDENCE, True)  # "... no photos sorry" in a message full of facts
 
     if asked == CONFIRM and CONFIRM not in out.slots:
-        if turn.intent == "affirm":
+        said = answers.yes_or_no(turn.text)
+        if said is None and turn.intent in ("affirm", "deny"):
+            said = turn.intent == "affirm"
+        changed = any(slot != CONFIRM for slot in out.slots)
+        if said is True and not changed:
             put(CONFIRM, True)
-        elif turn.intent == "deny":
-            out.messages.append("No problem. Tell me what to change: the problem, what you want (refund, "
-                                "partial refund, another item), the amount or the description.")
+        elif said is False and not changed:
+            out.messages.append(WHAT_TO_CHANGE)
             put(CONFIRM, None)
     return out
+
+
+LATER_PHOTOS = ("OK, let's go on without them for now. Once the dispute is filed, send the photos here any time "
+                "and I'll attach them to it.")
+WHAT_TO_CHANGE = ("No problem. Tell me what to change: the problem, what you want (refund, partial refund, another "
+                  "item), the amount, or the description (\"the description should say ...\").")
+
+
+def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any], out: Outcome, put) -> None:
+    problems = [p for p in turn.values("problem") if p in _VALID_PROBLEMS]
+    denied = answers.problems_denied(turn.text)
+    problems = [p for p in problems if p not in denied]
+    if ProblemCode.NOT_RECEIVED.value in problems and (asked in (None, ORDER, RECEIVED, PROBLEMS)
+                                                         or draft.get(RECEIVED) is not True):
+        put(RECEIVED, False)
+        put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
+        put(RESOLUTION, "full_refund")
+        put(AMOUNT, None)
+        return
+    problems = [p for p in problems if p != ProblemCode.NOT_RECEIVED.value]
+    if problems or denied:
+        current = [p for p in draft.get(PROBLEMS) or [] if p != ProblemCode.NOT_RECEIVED.value]
+        if asked == PROBLEMS and not _ADDING.search(turn.text):
+            combined = problems
+        elif denied:
+            # "it's the size, not the colour": the denied ones go, the named ones come in.
+            combined = [p for p in current if p not in denied] + [p for p in problems if p not in current]
+        elif answers.is_correction(turn.text) and not _ADDING.search(turn.text):
+            combined = problems  # "actually it's just damaged"
+        else:
+            # Any other mention adds: a description that names the packaging keeps the problems given before.
+            combined = current + [p for p in problems if p not in current]
+        if not combined:
+            return
+        if combined != current or draft.get(RECEIVED) is not True:
+            put(RECEIVED, True)
+            put(PROBLEMS, combined)
+    elif asked == RECEIVED:
+        received = _yes_or_no(turn)
+        if received is not None:
+            put(RECEIVED, received)
+            if not received:
+                put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
+                put(RESOLUTION, "full_refund")
+
+
+def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
+    text = turn.text.strip()
+    if not text or text.startswith("/"):
+        if turn.intent == "deny":
+            put(DESCRIPTION, "")
+        return
+    corrected = any(slot in out.slots for slot in (RESOLUTION, AMOUNT, ORDER)) or (
+        PROBLEMS in out.slots and answers.is_correction(text))
+    if corrected:
+        return  # "forget the replacement, just refund me fully" changes the resolution, not the description
+    if turn.intent == "deny" or answers.skips(text):
+        put(DESCRIPTION, "")
+        return
+    put(DESCRIPTION, answers.new_description(text) or text)
+
+
+def _question_at_summary(turn: Turn, merged: Dict[str, Any], out: Outcome) -> None:
+    """A question at the summary changes nothing; one about another resolution is answered here."""
+    wanted = answers.resolution_in(turn.text)
+    if wanted and merged.get(RECEIVED) is not False and wanted != merged.get(RESOLUTION):
+        label = {"full_refund": "a full refund", "partial_refund": "a partial refund and keep the item",
+                 "another_item": "another item instead"}[wanted]
+        out.messages.append(f"Yes, you can ask for {label}. Nothing is filed yet: say \"change it to "
+                            f"{label.split(' and')[0].replace('a ', '', 1)}\" (or tap below) and I'll update the "
+                            "summary.")
+        out.offer_resolution = wanted
+    else:
+        out.unanswered_question = True
 
 
 def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
@@ -167,7 +266,7 @@ def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSu
     eligible = [s for s in orders if s.eligibility.can_open]
     chosen: Optional[OrderSummary] = None
     by_number = {s.order.number: s for s in orders}
-    numbers = [n for n in map(_order_number, turn.values("order_number")) if n]
+    numbers = [n for n in map(order_number_or_none, turn.values("order_number")) if n]
     refs = [str(r) for r in turn.values("order_ref")]
     items = [str(i) for i in turn.values("item")]
     if numbers:
@@ -203,28 +302,41 @@ def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSu
 
 def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, Any], orders: Sequence[OrderSummary],
                            out: Outcome, put) -> None:
-    resolutions = [r for r in turn.values("resolution") if r in ("full_refund", "partial_refund", "another_item")]
-    amount = _amount_in(turn, asked)
+    named = [r for r in turn.values("resolution") if r in ("full_refund", "partial_refund", "another_item")]
+    typed = answers.resolution_in(turn.text) if asked in (RESOLUTION, CONFIRM, DESCRIPTION, AMOUNT) or named \
+        or answers.is_correction(turn.text) else None
+    # What the buyer's words say wins over the extractor when they disagree ("forget the replacement, refund me").
+    wanted = typed or (named[0] if named else None)
+    if asked == RESOLUTION and wanted is None:
+        wanted = answers.resolution_in(turn.text)
+    price = next((s.order.price for s in orders if s.order.number == merged.get(ORDER)), None)
+    amount = _amount_in(turn, asked, price, wanted or merged.get(RESOLUTION))
     if merged.get(RECEIVED) is False:
-        if resolutions and resolutions[0] != "full_refund":
+        if wanted and wanted != "full_refund":
             out.messages.append("When an item never arrived, the dispute asks for a full refund.")
         return
-    if resolutions:
-        put(RESOLUTION, resolutions[0])
-        if resolutions[0] != "partial_refund":
+    if wanted is None and amount is not None and asked in (RESOLUTION, AMOUNT, CONFIRM, None, ORDER, PROBLEMS):
+        wanted = "partial_refund"
+    if wanted:
+        if wanted != merged.get(RESOLUTION):
+            put(RESOLUTION, wanted)
+        if wanted != "partial_refund" and merged.get(AMOUNT) is not None:
             put(AMOUNT, None)
-    elif amount is not None and asked in (RESOLUTION, AMOUNT):
-        put(RESOLUTION, "partial_refund")
-    if amount is not None and merged.get(RESOLUTION) == "partial_refund":
-        price = next((s.order.price for s in orders if s.order.number == merged.get(ORDER)), None)
-        if price is not None and amount > price:
-            out.messages.append(f"The refund can't be more than the {price} {_currency(orders, merged)} you paid.")
-            put(AMOUNT, None)
-        else:
-            put(AMOUNT, f"{amount:.2f}")
+    if amount is None or merged.get(RESOLUTION) != "partial_refund":
+        return
+    if price is not None and amount > price:
+        out.messages.append(f"The refund can't be more than the {price} {_currency(orders, merged)} you paid. "
+                            "How much of it do you want back?")
+        put(AMOUNT, None)
+    elif price is not None and amount == price:
+        put(RESOLUTION, "full_refund")
+        put(AMOUNT, None)
+        out.messages.append("That's the whole price, so I've made it a full refund.")
+    else:
+        put(AMOUNT, f"{amount:.2f}")
 
 
-def _order_number(value: Any) -> Optional[str]:
+def order_number_or_none(value: Any) -> Optional[str]:
     try:
         return parse_order_number(str(value))
     except InvalidInput:
@@ -235,13 +347,27 @@ def _currency(orders: Sequence[OrderSummary], merged: Dict[str, Any]) -> str:
     return next((s.order.currency for s in orders if s.order.number == merged.get(ORDER)), "")
 
 
-def _amount_in(turn: Turn, asked: Optional[str]) -> Optional[Decimal]:
-    candidates = [str(v) for v in turn.values("amount")]
-    if asked == AMOUNT:
-        candidates.append(turn.text)
-    for raw in candidates:
+def _amount_in(turn: Turn, asked: Optional[str], price: Optional[Decimal], resolution: Optional[str]
+               ) -> Optional[Decimal]:
+    bare = asked in (AMOUNT, RESOLUTION)
+    found = answers.amount_in(turn.text, price, bare_numbers=bare) if turn.text and not turn.text.startswith("/") \
+        else None
+    if found is not None or not (bare or resolution == "partial_refund"):
+        return _valid_amount(found)
+    if bare and turn.text and not turn.text.startswith("/"):
+        return None  # the text was read and holds no amount: the extractor's guess is not better
+    for raw in (str(v) for v in turn.values("amount")):
         try:
             return parse_amount(raw)
         except InvalidInput:
             continue
     return None
+
+
+def _valid_amount(value: Optional[Decimal]) -> Optional[Decimal]:
+    if value is None:
+        return None
+    try:
+        return parse_amount(str(value))
+    except InvalidInput:
+        return None

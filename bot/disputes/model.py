@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 from .errors import DisputeClosed, InvalidInput, InvalidTransition
 from .problems import ProblemCode
@@ -73,6 +73,17 @@ class Actor:
     @classmethod
     def system(cls) -> "Actor":
         return cls(ActorKind.SYSTEM, "system", "Buyer Protection")
+
+
+@dataclass(frozen=True)
+class DisputeDraft:
+    """A dispute form started and not filed: what the buyer had said so far, as the conversation layer keeps it.
+    The domain stores it as it is and never interprets `fields`."""
+
+    buyer_id: str
+    order_number: str
+    fields: Dict[str, Any]
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from .model import (
     AgentRole,
     Buyer,
     Dispute,
+    DisputeDraft,
     DisputeEvent,
     EvidenceFile,
     Order,
@@ -83,6 +84,14 @@ class AgentRepository(Protocol):
     def by_token_hash(self, token_hash: str) -> Optional[Agent]: ...
 
 
+class DraftRepository(Protocol):
+    def save(self, draft: DisputeDraft) -> None: ...
+    def list_for_buyer(self, buyer_id: str) -> List[DisputeDraft]:
+        """Newest first."""
+
+    def delete(self, buyer_id: str, order_number: str) -> None: ...
+
+
 class UnitOfWork(ContextManager["UnitOfWork"], Protocol):
     buyers: BuyerRepository
     sellers: SellerRepository
@@ -94,6 +103,7 @@ class UnitOfWork(ContextManager["UnitOfWork"], Protocol):
     identities: IdentityRepository
     link_codes: LinkCodeRepository
     agents: AgentRepository
+    drafts: DraftRepository
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -33,6 +33,7 @@ from .model import (
     AgentRole,
     Claim,
     Dispute,
+    DisputeDraft,
     DisputeEvent,
     DisputeStatus,
     EvidenceFile,
@@ -144,6 +145,41 @@ class DisputeService:
                     return item, self._storage.get(item.sha256)
         raise InvalidInput("That file is not part of this dispute.")
 
+    # ---- drafts: forms started and not filed ------------------------------------------------------
+
+    MAX_DRAFT_CHARS = 20_000
+
+    def save_draft(self, buyer_id: str, order_number: object, fields: dict) -> None:
+        """Keeps what the buyer has said so far about a dispute on one of their orders (replacing the last)."""
+        number = parse_order_number(order_number)
+        if not isinstance(fields, dict) or len(repr(fields)) > self.MAX_DRAFT_CHARS:
+            raise InvalidInput("A draft is a small set of fields.")
+        with self._uow() as uow:
+            self._own_order(uow, buyer_id, number)
+            uow.drafts.save(DisputeDraft(buyer_id, number, fields, self._clock.now()))
+            uow.commit()
+
+    def open_drafts(self, buyer_id: str) -> List[DisputeDraft]:
+        """Unfiled drafts, newest first, on orders that can still get a dispute (the others are dropped)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            kept, stale = [], []
+            for draft in uow.drafts.list_for_buyer(buyer_id):
+                order = uow.orders.get_for_buyer(buyer_id, draft.order_number)
+                verdict = order and eligibility(order, uow.disputes.get_by_order(order.id), now, self.rules)
+                (kept if verdict and verdict.can_open else stale).append(draft)
+            for draft in stale:
+                uow.drafts.delete(buyer_id, draft.order_number)
+            if stale:
+                uow.commit()
+            return kept
+
+    def discard_draft(self, buyer_id: str, order_number: object) -> None:
+        number = parse_order_number(order_number)
+        with self._uow() as uow:
+            uow.drafts.delete(buyer_id, number)
+            uow.commit()
+
     # ---- buyer actions -------------------------------------------------------------------------
 
     def open_dispute(
@@ -222,6 +258,7 @@ class DisputeService:
             ))
             self._event(uow, dispute, actor, "opened", _claim_detail(claim), now)
             self._attach(uow, dispute, uploads, actor, now)
+            uow.drafts.delete(buyer_id, number)  # filed: the draft is done with, in the same transaction
             uow.commit()
             return self._details(uow, dispute, now)
 

@@ -58,6 +58,16 @@ class SqlOfferedButtons:
                                                                          b.c.payload_key == key))).first()
         return (row.payload, row.title) if row is not None else None
 
+    def latest(self, conversation_id: str) -> Sequence[Tuple[str, str]]:
+        """(payload, title) of the buttons offered with the bot's latest reply that had any."""
+        b = t.offered_buttons
+        newest = select(b.c.offered_at).where(b.c.conversation_id == conversation_id) \
+            .order_by(b.c.offered_at.desc()).limit(1).scalar_subquery()
+        with read_connection(self._engine) as conn:
+            rows = conn.execute(select(b.c.payload, b.c.title).where(
+                and_(b.c.conversation_id == conversation_id, b.c.offered_at == newest))).all()
+        return [(row.payload, row.title) for row in rows]
+
     def prune(self) -> int:
         with self._engine.begin() as conn:
             return conn.execute(delete(t.offered_buttons).where(

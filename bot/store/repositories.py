@@ -5,13 +5,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import List, Optional
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.disputes.errors import ConcurrentUpdate
 from bot.disputes.evidence import CheckedUpload
 from bot.disputes.model import (
+    DisputeDraft,
     Actor,
     ActorKind,
     Agent,
@@ -304,3 +305,21 @@ class AgentRepository(_Repo):
         row = self._conn.execute(select(t.agents).where(t.agents.c.token_hash == token_hash)).first()
         return Agent(row.id, row.name, AgentRole(row.role)) if row else None
 
+
+
+class DraftRepository(_Repo):
+    def save(self, draft: DisputeDraft) -> None:
+        # Delete then insert: one portable upsert for SQLite and PostgreSQL inside the unit of work.
+        self.delete(draft.buyer_id, draft.order_number)
+        self._conn.execute(insert(t.dispute_drafts).values(
+            buyer_id=draft.buyer_id, order_number=draft.order_number, fields=draft.fields,
+            updated_at=draft.updated_at))
+
+    def list_for_buyer(self, buyer_id: str) -> List[DisputeDraft]:
+        rows = self._conn.execute(select(t.dispute_drafts).where(t.dispute_drafts.c.buyer_id == buyer_id)
+                                  .order_by(t.dispute_drafts.c.updated_at.desc())).all()
+        return [DisputeDraft(r.buyer_id, r.order_number, dict(r.fields or {}), r.updated_at) for r in rows]
+
+    def delete(self, buyer_id: str, order_number: str) -> None:
+        self._conn.execute(delete(t.dispute_drafts).where(t.dispute_drafts.c.buyer_id == buyer_id,
+                                                          t.dispute_drafts.c.order_number == order_number))

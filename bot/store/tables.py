@@ -287,3 +287,14 @@ offered_buttons = Table(
     Column("title", String(200), nullable=False, default=""),
     Column("offered_at", UTCDateTime, nullable=False, index=True),
 )
+
+dispute_drafts = Table(
+    "dispute_drafts",
+    metadata,
+    # A dispute form the buyer started and has not filed, one per buyer and order: kept when they stop or just
+    # leave, so "continue my dispute" picks it up on any channel, any later day.
+    Column("buyer_id", String(64), ForeignKey("buyers.id"), primary_key=True),
+    Column("order_number", String(16), primary_key=True),
+    Column("fields", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

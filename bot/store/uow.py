@@ -30,6 +30,7 @@ class SqlUnitOfWork:
         self.identities = r.IdentityRepository(conn)
         self.link_codes = r.LinkCodeRepository(conn)
         self.agents = r.AgentRepository(conn)
+        self.drafts = r.DraftRepository(conn)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

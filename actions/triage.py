@@ -1,0 +1,119 @@
+"""Messages outside the form that carry facts but no clear request: the typed answer to "Which dispute?", a
+problem with an order (a dispute is started with those facts), or an order named on its own."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from bot.conversation import answers
+from bot.disputes.matching import match_orders
+from bot.disputes.services import DisputeDetails
+
+from .common import button, entity_values, needs_buyer, services
+from .dispute_form import ActionStartDispute, _named_order
+from .disputes import (
+    ActionAttachEvidence,
+    ActionCancelDispute,
+    ActionDisputeStatus,
+    ActionEscalateDispute,
+    ActionModifyDispute,
+    pick_candidates,
+)
+from .replies import protection_text
+
+# What "Which dispute?" was asked for, and the action that carries on once the dispute is known.
+PICKERS = {
+    "escalate_dispute": ActionEscalateDispute,
+    "cancel_dispute": ActionCancelDispute,
+    "modify_dispute": ActionModifyDispute,
+    "send_evidence": ActionAttachEvidence,
+    "check_dispute_status": ActionDisputeStatus,
+}
+_POSITIONS = {"first": 0, "1st": 0, "1": 0, "one": 0, "top": 0, "second": 1, "2nd": 1, "2": 1, "two": 1,
+              "third": 2, "3rd": 2, "3": 2, "three": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1, "bottom": -1}
+_VALID_PROBLEMS = {"not_received", "brand_mismatch", "model_mismatch", "size_mismatch", "color_mismatch",
+                   "material_mismatch", "weight_mismatch", "no_packaging", "not_working", "rusted_faded", "damaged",
+                   "wrong_item", "missing_parts", "counterfeit"}
+MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 'my earbuds arrived broken' or "
+          "'where is my refund'.")
+WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
+                 button("Dispute status", "check_dispute_status"), button("Talk to a person", "request_human")]
+
+
+def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
+    """The dispute a typed answer to "Which dispute?" names: its number, its item, or its place in the list."""
+    candidates = pick_candidates(buyer)
+    numbers = [str(n) for n in entity_values(tracker, "dispute_number")]
+    text = answers.normalise(tracker.latest_message.get("text") or "")
+    numbers += re.findall(r"\b\d{12}\b", text)
+    for number in numbers:
+        for d in candidates:
+            if d.dispute.number == number:
+                return d
+    items = [str(i) for i in entity_values(tracker, "item")]
+    matches = match_orders([d.order for d in candidates], " ".join(items) or text)
+    if len(matches) == 1:
+        return next(d for d in candidates if d.order.number == matches[0].number)
+    words = text.replace("#", " ").split()
+    for word in words:
+        if word in _POSITIONS and len(words) <= 5:
+            index = _POSITIONS[word]
+            if -len(candidates) <= index < len(candidates):
+                return candidates[index]
+    return None
+
+
+async def carry_on_with(dispute: DisputeDetails, intent: str, dispatcher, tracker: Tracker,
+                        domain: Dict[str, Any]) -> List[EventType]:
+    """Runs the action the picker was for, as if the buyer had tapped that dispute's button."""
+    chosen = tracker.copy()
+    chosen.latest_message = dict(tracker.latest_message)
+    chosen.latest_message["entities"] = list(tracker.latest_message.get("entities") or []) + [
+        {"entity": "dispute_number", "value": dispute.dispute.number}]
+    events = await PICKERS[intent]().run(dispatcher, chosen, domain)
+    return [SlotSet("pick_for", None)] + list(events or [])
+
+
+class ActionTriage(Action):
+    """inform (or a message the classifier was unsure of) outside the form."""
+
+    events_when_stopped = [SlotSet("can_start_dispute", False)]
+
+    def name(self) -> Text:
+        return "action_triage"
+
+    @needs_buyer
+    async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        stay = [SlotSet("can_start_dispute", False)]
+        if tracker.get_slot("awaiting_changes"):
+            # The change the bot asked for ("What should change?"), typed as facts.
+            return stay + list(await ActionModifyDispute().run(dispatcher, tracker, domain) or [])
+        pick_for = tracker.get_slot("pick_for")
+        if pick_for in PICKERS:
+            chosen = picked_dispute(tracker, buyer)
+            if chosen is not None:
+                return stay + await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
+        problems = [p for p in entity_values(tracker, "problem") if p in _VALID_PROBLEMS]
+        orders = services().disputes.list_orders(buyer)
+        named = _named_order(tracker, orders)
+        text = tracker.latest_message.get("text") or ""
+        if problems or (named is not None and answers.resolution_in(text)):
+            return await ActionStartDispute().run(dispatcher, tracker, domain)
+        if named is not None:
+            if named.dispute_number:
+                return await ActionStartDispute().run(dispatcher, tracker, domain)  # tells that dispute's status
+            min_days = services().settings.rules.min_protection_days
+            buttons = [button(f"Open a dispute for {named.order.item[:30]}", "open_dispute",
+                              order_number=named.order.number)] if named.eligibility.can_open else []
+            dispatcher.utter_message(text=protection_text(named, min_days) + " What would you like to do?",
+                                     buttons=buttons + WHAT_I_CAN_DO[2:])
+            return stay
+        if pick_for in PICKERS:
+            dispatcher.utter_message(text="I couldn't tell which dispute you mean. Tap one above, or type the item "
+                                          "or the 12-digit dispute number.")
+            return stay
+        dispatcher.utter_message(text=MISSED, buttons=WHAT_I_CAN_DO)
+        return stay
