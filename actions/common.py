@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.composition import Services, build_services
 from bot.disputes.errors import DomainError
+from bot.disputes.model import DisputeStatus
+from bot.disputes.services import DisputeDetails
 
 log = logging.getLogger(__name__)
 
@@ -91,3 +93,15 @@ def needs_buyer(run: ActionRun) -> ActionRun:
             return early
 
     return wrapper
+
+
+def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
+    """What the buyer can do next with an open dispute, one tap away."""
+    d = details.dispute
+    if not d.is_open:
+        return []
+    buttons = [button("Change / add photos", "modify_dispute", dispute_number=d.number)]
+    if d.status is not DisputeStatus.ESCALATED:
+        buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
+    buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))
+    return buttons

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from bot.conversation.draft import FORM_SLOTS
 
 from .common import button, buyer_id, services
-from .dispute_form import ask_current_step
+from .dispute_form import _named_order, ask_current_step, start_instead
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, picked_dispute
 
 FALLBACK = "action_fallback"
@@ -41,6 +41,9 @@ class ActionFallback(Action):
             chosen = picked_dispute(tracker, buyer)
             if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss
                 return await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
+        if buyer is not None and not tracker.active_loop.get("name") and has_dispute_facts(tracker, buyer):
+            # "smart watch still hasnt come, open a dispute": unsure of the request, sure of the facts.
+            return await start_instead(dispatcher, tracker, domain)
         if not previous_turn_was_fallback(tracker):
             dispatcher.utter_message(text="Sorry, I didn't get that. Could you say it another way? For example: "
                                           "'my earbuds arrived broken' or 'where is my refund'.")
@@ -52,6 +55,16 @@ class ActionFallback(Action):
             dispatcher.utter_message(json_message={"handoff": {"reason": "fallback", "draft": draft_of(tracker)}})
         # The misunderstood message is taken back so it does not steer the dialogue.
         return [UserUtteranceReverted()]
+
+
+def has_dispute_facts(tracker: Tracker, buyer: str) -> bool:
+    """A problem with an item, or an order named together with the word dispute/refund/claim."""
+    if any(e.get("entity") == "problem" for e in tracker.latest_message.get("entities") or []):
+        return True
+    text = (tracker.latest_message.get("text") or "").lower()
+    if not any(word in text for word in ("dispute", "refund", "claim", "complain")):
+        return False
+    return _named_order(tracker, services().disputes.list_orders(buyer)) is not None
 
 
 class ActionLastResort(Action):

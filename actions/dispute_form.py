@@ -5,7 +5,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -17,8 +17,7 @@ import logging
 
 from bot.disputes.matching import match_orders, order_by_reference
 
-from .common import NOT_SIGNED_IN, button, buyer_id, entity_values, needs_buyer, services
-from .disputes import dispute_buttons
+from .common import NOT_SIGNED_IN, button, buyer_id, dispute_buttons, entity_values, needs_buyer, services
 from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
 
 log = logging.getLogger(__name__)
@@ -140,17 +139,20 @@ CANNOT_OPEN_ALTERNATIVES = ("If the protection time is too short, contact the se
 
 
 def _returning_to_the_form(tracker: Tracker) -> bool:
-    """True when the form picks up again after a rule answered an interruption (not a fresh buyer message):
-    Rasa then asks which slot comes next without a new message to read."""
-    if not tracker.active_loop.get("name"):
-        return False  # activation: the message that started the form is read for its facts
-    after_user = False
-    for event in reversed(tracker.events[:-1]):  # the last event is Rasa's own "dispute_form" marker
+    """True when the form picks up again after a rule answered an interruption, not for a fresh buyer message:
+    the form was already running when the buyer spoke, and another action answered since."""
+    events = tracker.events[:-1]  # the last event is Rasa's own "dispute_form" marker
+    answered_since = False
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
         if event.get("event") == "user":
-            return after_user
-        if event.get("event") == "action" and event.get("name") not in ("action_listen", None):
-            after_user = True
-    return after_user
+            if not answered_since:
+                return False
+            loop = next((e.get("name") for e in reversed(events[:index]) if e.get("event") == "active_loop"), None)
+            return loop == "dispute_form"
+        if event.get("event") == "action" and event.get("name") not in ("action_listen", "dispute_form", None):
+            answered_since = True
+    return False
 
 
 class ValidateDisputeForm(FormValidationAction):
@@ -196,7 +198,7 @@ class ValidateDisputeForm(FormValidationAction):
             dispatcher.utter_message(text="Shall I change it?", buttons=[
                 button(RESOLUTION_CHANGE_TITLES[outcome.offer_resolution], "inform",
                        resolution=outcome.offer_resolution),
-                button("No, keep it as it is", "deny")])
+                button("No, file it as it is", "affirm")])
         elif outcome.unanswered_question:
             dispatcher.utter_message(text="I can't answer that one here, sorry; a person from our help desk can "
                                           "(say 'agent'). Nothing is filed yet.")
@@ -362,3 +364,18 @@ async def ask_current_step(dispatcher: CollectingDispatcher, tracker: Tracker, d
     else:
         dispatcher.utter_message(response=f"utter_ask_{slot}")
     return True
+
+
+async def start_instead(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    """Starts the dispute form from another action (the classifier read "i want to dispute the dress" as a
+    change, or was unsure): the same checks as action_start_dispute, then the form at once."""
+    events = list(await ActionStartDispute().run(dispatcher, tracker, domain) or [])
+    if SlotSet("can_start_dispute", True) in events:
+        events.append(FollowupAction("dispute_form"))
+    return events
+
+
+def undisputed_order_named(tracker: Tracker, buyer: str) -> Optional[Any]:
+    """The order the message names, when it has no dispute (so "change/escalate my dispute" cannot mean it)."""
+    named = _named_order(tracker, services().disputes.list_orders(buyer))
+    return named if named is not None and not named.dispute_number else None

@@ -11,7 +11,8 @@ from bot.disputes.evidence import Upload
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 
-from .common import button, entity_values, needs_buyer, services
+from .common import button, dispute_buttons, entity_values, needs_buyer, services
+from .dispute_form import start_instead, undisputed_order_named
 from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
@@ -69,18 +70,6 @@ class ActionDisputeStatus(Action):
         return []
 
 
-def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
-    """What the buyer can do next with an open dispute, one tap away."""
-    d = details.dispute
-    if not d.is_open:
-        return []
-    buttons = [button("Change / add photos", "modify_dispute", dispute_number=d.number)]
-    if d.status is not DisputeStatus.ESCALATED:
-        buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
-    buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))
-    return buttons
-
-
 class ActionRefundStatus(Action):
     def name(self) -> Text:
         return "action_refund_status"
@@ -111,6 +100,8 @@ class ActionEscalateDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        if not entity_values(tracker, "dispute_number") and undisputed_order_named(tracker, buyer):
+            return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)
         details, asking = _pick(dispatcher, tracker, buyer, "escalate_dispute")
         if details is None:
             return CLEAR_PENDING + asking
@@ -135,6 +126,11 @@ class ActionCancelDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        named = None if entity_values(tracker, "dispute_number") else undisputed_order_named(tracker, buyer)
+        if named is not None:
+            dispatcher.utter_message(text=f"There is no dispute on the {named.order.item} to cancel.")
+            dispatcher.utter_message(response="utter_faq_cancel_order")
+            return CLEAR_PENDING
         details, asking = _pick(dispatcher, tracker, buyer, "cancel_dispute")
         if details is None:
             return CLEAR_PENDING + asking
@@ -161,6 +157,9 @@ class ActionModifyDispute(Action):
         if tracker.get_slot("awaiting_changes") and number.startswith("modify:"):
             details = services().disputes.dispute_status(buyer, number.split(":", 1)[1])
         asking: List[EventType] = []
+        if details is None and not entity_values(tracker, "dispute_number") and \
+                undisputed_order_named(tracker, buyer):
+            return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)
         if details is None:
             details, asking = _pick(dispatcher, tracker, buyer, "modify_dispute")
         if details is None:

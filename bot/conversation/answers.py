@@ -199,3 +199,8 @@ def problems_denied(text: str) -> set:
 def is_correction(text: str) -> bool:
     return bool(re.search(r"\b(actually|instead|forget|change|make it|rather|correction|i meant|i mean|sorry i)\b",
                           normalise(text)))
+
+
+def about_choosing_an_order(text: str) -> bool:
+    """"sorry wrong order, i meant the earbuds": a correction of which order, not a wrong item."""
+    return bool(re.search(r"\b(wrong (order|one)|i meant|i mean|not that one|other one)\b", normalise(text)))

@@ -67,6 +67,7 @@ class Outcome:
     order_choices: List[OrderSummary] = field(default_factory=list)  # offer these as buttons
     offer_resolution: Optional[str] = None  # a question at the summary about this resolution: offer the change
     unanswered_question: bool = False  # a question the form cannot answer: let the dialogue answer it
+    switched_order: bool = False
 
 
 def required_slots(draft: Dict[str, Any]) -> List[str]:
@@ -135,7 +136,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         _question_at_summary(turn, merged, out)
         return out
 
-    _understand_order(turn, asked, orders, out, put)
+    _understand_order(turn, asked, draft, orders, out, put)
     _understand_problems(turn, asked, draft, out, put)
     _understand_resolution(turn, asked, merged, orders, out, put)
 
@@ -180,6 +181,8 @@ WHAT_TO_CHANGE = ("No problem. Tell me what to change: the problem, what you wan
 
 def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any], out: Outcome, put) -> None:
     problems = [p for p in turn.values("problem") if p in _VALID_PROBLEMS]
+    if out.switched_order and answers.about_choosing_an_order(turn.text):
+        problems = [p for p in problems if p != ProblemCode.WRONG_ITEM.value]  # "wrong order, I meant ..."
     denied = answers.problems_denied(turn.text)
     problems = [p for p in problems if p not in denied]
     if ProblemCode.NOT_RECEIVED.value in problems and (asked in (None, ORDER, RECEIVED, PROBLEMS)
@@ -262,7 +265,8 @@ def _yes_or_no(turn: Turn) -> Optional[bool]:
     return None
 
 
-def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSummary], out: Outcome, put) -> None:
+def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], orders: Sequence[OrderSummary],
+                      out: Outcome, put) -> None:
     eligible = [s for s in orders if s.eligibility.can_open]
     chosen: Optional[OrderSummary] = None
     by_number = {s.order.number: s for s in orders}
@@ -276,17 +280,19 @@ def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSu
     elif refs:
         order = order_by_reference([s.order for s in orders], refs[0])
         chosen = by_number.get(order.number) if order else None
-    elif items or asked == ORDER:
-        text = " ".join(items) if items else turn.text
-        matches = [by_number[o.number] for o in match_orders([s.order for s in orders], text)]
+    elif items or asked == ORDER or (asked is None and not draft.get(ORDER)):
+        # Item words, or the whole message when the extractor found none ("a dispute for my reel").
+        matches = [by_number[o.number] for o in match_orders([s.order for s in orders], " ".join(items))] \
+            if items else []
+        if not matches:
+            matches = [by_number[o.number] for o in match_orders([s.order for s in orders], turn.text)]
         if len(matches) == 1:
             chosen = matches[0]
         elif len(matches) > 1:
             out.messages.append("Which of these do you mean?")
             out.order_choices = matches
         elif asked == ORDER:
-            out.messages.append("I couldn't tell which order you mean. Pick one below or type its 16-digit number.")
-            out.order_choices = eligible
+            out.messages.append("I couldn't tell which order you mean.")  # the question follows, with buttons
     if chosen is None:
         return
     if not chosen.eligibility.can_open:
@@ -297,6 +303,11 @@ def _understand_order(turn: Turn, asked: Optional[str], orders: Sequence[OrderSu
             out.order_choices = others
         put(ORDER, None)
         return
+    if draft.get(ORDER) and draft.get(ORDER) != chosen.order.number:
+        # Another order ("sorry, I meant the earbuds"): what was said was about the other one.
+        for slot in (RECEIVED, PROBLEMS, RESOLUTION, AMOUNT, DESCRIPTION):
+            put(slot, None)
+        out.switched_order = True
     put(ORDER, chosen.order.number)
 
 
