@@ -7,6 +7,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation.draft import NO_FILE_CAME
+from bot.disputes.matching import match_orders
 from bot.disputes.evidence import Upload
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
@@ -33,11 +34,23 @@ def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) 
         return None, []
     if len(candidates) == 1:
         return candidates[0], []
+    named = _named_among(tracker, candidates)
+    if named is not None:  # "escalate my dispute about the shoes"
+        return named, []
     dispatcher.utter_message(
         text="Which dispute? Tap one, or type the item or the dispute number.",
         buttons=[button(f"{d.order.item[:40]} ({d.dispute.number})", intent, dispute_number=d.dispute.number)
                  for d in candidates[:8]])
     return None, [SlotSet("pick_for", intent)]
+
+
+def _named_among(tracker, candidates: List[DisputeDetails]) -> Optional[DisputeDetails]:
+    items = [str(i) for i in entity_values(tracker, "item")]
+    text = " ".join(items) or (tracker.latest_message.get("text") or "")
+    matches = match_orders([d.order for d in candidates], text)
+    if len(matches) != 1:
+        return None
+    return next(d for d in candidates if d.order.number == matches[0].number)
 
 
 def pick_candidates(buyer: str, only_open: bool = True) -> List[DisputeDetails]:
@@ -61,6 +74,13 @@ class ActionDisputeStatus(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        named = None if entity_values(tracker, "dispute_number") else undisputed_order_named(tracker, buyer)
+        if named is not None:
+            buttons = [button(f"Open a dispute for {named.order.item[:30]}", "open_dispute",
+                              order_number=named.order.number)] if named.eligibility.can_open else []
+            dispatcher.utter_message(text=f"There is no dispute on the {named.order.item} yet." + (
+                " Shall I open one?" if buttons else f" {named.eligibility.reason}"), buttons=buttons)
+            return []
         shown = _disputes_to_show(tracker, buyer, lambda d: d.dispute.is_open, lambda d: True)
         if not shown:
             dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
@@ -127,6 +147,8 @@ class ActionCancelDispute(Action):
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         named = None if entity_values(tracker, "dispute_number") else undisputed_order_named(tracker, buyer)
+        if named is not None and "cancel" not in (tracker.latest_message.get("text") or "").lower():
+            return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)  # "dispute the dress"
         if named is not None:
             dispatcher.utter_message(text=f"There is no dispute on the {named.order.item} to cancel.")
             dispatcher.utter_message(response="utter_faq_cancel_order")

@@ -95,7 +95,8 @@ _NEGATED = re.compile(r"\b(forget|not|no|don'?t want|dont want|instead of|rather
 _PARTIAL = re.compile(r"\b(partial|partly|keep (it|them|the \w+)|some (of (my|the) )?money|part of|discount|"
                       r"compensat\w*|half|bit of money|little money)\b")
 _ANOTHER = re.compile(r"\b(another (one|item|piece|pair)?|replacement|replace( it)?|new one|resend|re-send|"
-                      r"send (it|one|me one|a new one) again|exchange|swap|a new \w+)\b")
+                      r"send (it|one|me one|a new one) again|exchange|swap|a new \w+|(right|correct|proper) one|"
+                      r"sen[dt] (me )?(one|it|a new|the right)\b.*|.*\bsen[dt] instead)\b")
 _FULL = re.compile(r"\b(full refund|refund( me)?( fully| in full)?|money back|reimburse\w*|all (of )?(my|the) money|"
                    r"fully|full amount|whole amount|full|refnd|refund)\b")
 

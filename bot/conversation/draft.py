@@ -30,7 +30,7 @@ EVIDENCE = "evidence_done"
 CONFIRM = "confirm_filing"
 FORM_SLOTS = (ORDER, RECEIVED, PROBLEMS, RESOLUTION, AMOUNT, DESCRIPTION, EVIDENCE, CONFIRM)
 
-_ADDING = re.compile(r"\b(also|too|as well|plus|and also|another problem|on top)\b", re.I)
+_ADDING = re.compile(r"\b(also|too|as well|plus|and also|another problem|on top|oh and)\b", re.I)
 _NO_EVIDENCE = re.compile(r"\b(no|none|skip|don'?t have|dont have|without|later|no photos?|nothing)\b", re.I)
 _DONE = re.compile(r"\b(done|that'?s all|thats it|finished|ok|okay|next)\b", re.I)
 _VALID_PROBLEMS = {p.value for p in ProblemCode}
@@ -202,14 +202,25 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             combined = [p for p in current if p not in denied] + [p for p in problems if p not in current]
         elif answers.is_correction(turn.text) and not _ADDING.search(turn.text):
             combined = problems  # "actually it's just damaged"
-        else:
-            # Any other mention adds: a description that names the packaging keeps the problems given before.
+        elif asked in (None, ORDER, RECEIVED) or _ADDING.search(turn.text):
             combined = current + [p for p in problems if p not in current]
+        else:
+            # A description or a later answer that happens to name a problem ("packaging looked fine, but the
+            # case was cracked") changes nothing: only "also ...", "actually ..." or "not ..." do.
+            return
         if not combined:
             return
         if combined != current or draft.get(RECEIVED) is not True:
             put(RECEIVED, True)
             put(PROBLEMS, combined)
+    elif asked == PROBLEMS and turn.text.strip() and not turn.text.startswith("/") \
+            and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny"):
+        # Their own words for a problem we have no code for: kept as the description, and the closest
+        # problem type is asked for.
+        out.messages.append("I couldn't tell which kind of problem that is. Pick the closest one below; I'll keep "
+                            "your words as the description.")
+        if not draft.get(DESCRIPTION):
+            put(DESCRIPTION, turn.text.strip())
     elif asked == RECEIVED:
         received = _yes_or_no(turn)
         if received is not None:
