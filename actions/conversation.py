@@ -6,11 +6,13 @@ from typing import List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 
+from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
 
 from .common import button, buyer_id, services
 from .dispute_form import _named_order, ask_current_step, start_instead
-from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, picked_dispute
+from .disputes import ActionConfirmPending
+from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
 
 FALLBACK = "action_fallback"
 
@@ -37,6 +39,9 @@ class ActionFallback(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         pick_for = tracker.get_slot("pick_for")
         buyer = buyer_id(tracker)
+        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(
+                tracker.latest_message.get("text") or "", verb=pending_verb(tracker)) is not None:
+            return await ActionConfirmPending().run(dispatcher, tracker, domain)  # "yep go" read as unsure
         if pick_for in PICKERS and buyer is not None:
             chosen = picked_dispute(tracker, buyer)
             if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss

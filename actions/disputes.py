@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
+from bot.conversation import answers
 from bot.conversation.draft import NO_FILE_CAME
 from bot.disputes.matching import match_orders
 from bot.disputes.evidence import Upload
@@ -78,9 +79,12 @@ class ActionDisputeStatus(Action):
         if named is not None:
             buttons = [button(f"Open a dispute for {named.order.item[:30]}", "open_dispute",
                               order_number=named.order.number)] if named.eligibility.can_open else []
-            dispatcher.utter_message(text=f"There is no dispute on the {named.order.item} yet." + (
-                " Shall I open one?" if buttons else f" {named.eligibility.reason}"), buttons=buttons)
-            return []
+            if not buttons:
+                dispatcher.utter_message(text=f"There is no dispute on the {named.order.item}. "
+                                              f"{named.eligibility.reason}")
+                return []
+            return _ask_yes_no(dispatcher, f"There is no dispute on the {named.order.item} yet. Shall I open one?",
+                               f"open:{named.order.number}", "Yes, open one", "No")
         shown = _disputes_to_show(tracker, buyer, lambda d: d.dispute.is_open, lambda d: True)
         if not shown:
             dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
@@ -199,23 +203,33 @@ class ActionModifyDispute(Action):
 
     @staticmethod
     def _changes(tracker, details: DisputeDetails) -> Dict[str, Any]:
+        """What the message changes: "the description should say ...", "make the refund 12 dollars", "also the
+        sole is peeling", "a replacement instead". Anything else typed when asked becomes the description."""
+        text = tracker.latest_message.get("text") or ""
+        asked = bool(tracker.get_slot("awaiting_changes"))
         changes: Dict[str, Any] = {}
+        described = answers.new_description(text)
+        if described:
+            return {"description": described}
         problems = [p for p in entity_values(tracker, "problem") if p != "not_received"]
         if problems and details.dispute.claim.received:
-            text = (tracker.latest_message.get("text") or "").lower()
             current = [p.value for p in details.dispute.claim.problems]
-            adding = any(word in text for word in ("also", "too", "add", "and", "plus", "as well"))
-            changes["problems"] = current + [p for p in problems if p not in current] if adding else problems
-        resolutions = entity_values(tracker, "resolution")
-        amounts = entity_values(tracker, "amount")
-        if resolutions:
-            changes["resolution"] = resolutions[0]
-        if amounts:
-            changes["refund_amount"] = str(amounts[0])
-            changes.setdefault("resolution", "partial_refund")
+            denied = answers.problems_denied(text)
+            adding = any(word in text.lower() for word in ("also", "too", "add", "and", "plus", "as well"))
+            wanted = current + [p for p in problems if p not in current] if adding else problems
+            wanted = [p for p in wanted if p not in denied]
+            if wanted and wanted != current:
+                changes["problems"] = wanted
+        resolution = answers.resolution_in(text) or next(iter(entity_values(tracker, "resolution")), None)
+        amount = answers.amount_in(text, details.order.price, bare_numbers=asked)
+        if resolution:
+            changes["resolution"] = resolution
+        if amount is not None and resolution in (None, "partial_refund"):
+            changes["refund_amount"] = f"{amount:.2f}"
+            changes["resolution"] = "partial_refund"
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if not changes and tracker.get_slot("awaiting_changes") and intent not in ("deny", "stop"):
-            changes["description"] = tracker.latest_message.get("text") or ""
+        if not changes and asked and intent not in ("deny", "stop") and not answers.is_question(text):
+            changes["description"] = text
         return changes
 
     @staticmethod
@@ -246,11 +260,20 @@ class ActionConfirmPending(Action):
         pending = tracker.get_slot("pending_action") or ""
         kind, _, number = pending.partition(":")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent != "affirm" or not number:
+        # The typed words decide ("yes cancel", "yep go ahead"); the classifier's affirm/deny when they don't.
+        said = answers.yes_or_no(tracker.latest_message.get("text") or "", verb=kind)
+        if said is None:
+            said = intent == "affirm"
+        if not said or not number:
             dispatcher.utter_message(text={"cancel": "OK, your dispute stays open.",
                                            "escalate": "OK, I won't escalate it."}.get(kind, "OK, nothing changed."))
             return CLEAR_PENDING
         disputes = services().disputes
+        if kind == "open":
+            opening = tracker.copy()
+            opening.latest_message = {**tracker.latest_message,
+                                      "entities": [{"entity": "order_number", "value": number}]}
+            return CLEAR_PENDING + await start_instead(dispatcher, opening, domain)
         if kind == "escalate":
             details = disputes.escalate_dispute(buyer, number)
             dispatcher.utter_message(text=f"Dispute {number} is now with the Dispute Team. They usually decide "

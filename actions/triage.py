@@ -17,6 +17,7 @@ from .dispute_form import ActionStartDispute, _named_order
 from .disputes import (
     ActionAttachEvidence,
     ActionCancelDispute,
+    ActionConfirmPending,
     ActionDisputeStatus,
     ActionEscalateDispute,
     ActionModifyDispute,
@@ -41,6 +42,10 @@ MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 
           "'where is my refund'.")
 WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
                  button("Dispute status", "check_dispute_status"), button("Talk to a person", "request_human")]
+
+
+def pending_verb(tracker: Tracker) -> str:
+    return (tracker.get_slot("pending_action") or "").partition(":")[0]
 
 
 def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
@@ -88,6 +93,9 @@ class ActionTriage(Action):
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         stay = [SlotSet("can_start_dispute", False)]
+        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(tracker.latest_message.get("text") or "",
+                                                                          verb=pending_verb(tracker)) is not None:
+            return stay + list(await ActionConfirmPending().run(dispatcher, tracker, domain) or [])
         if tracker.get_slot("awaiting_changes"):
             # The change the bot asked for ("What should change?"), typed as facts.
             return stay + list(await ActionModifyDispute().run(dispatcher, tracker, domain) or [])

@@ -35,10 +35,12 @@ _YES = re.compile(r"\b(yes|yeah|yea|yep|yup|ya|yes please|sure|ok|okay|k|go ahea
 _NO = re.compile(r"\b(no|nope|nah|not|don'?t|dont|wait|hold on|change|wrong|never|cancel)\b")
 
 
-def yes_or_no(text: str) -> Optional[bool]:
+def yes_or_no(text: str, verb: str = "") -> Optional[bool]:
     """A plain yes or no ("ok yes file it", "Yes, file it", "nope"); None for anything else, questions
-    included ("before i say yes, how long ...?")."""
+    included ("before i say yes, how long ...?"). `verb` is what was asked ("cancel"): "yes cancel" is a yes."""
     t = normalise(text)
+    if verb:
+        t = re.sub(rf"\b{re.escape(verb)}\b", " ", t).strip()
     if not t or is_question(t) or len(t.split()) > 8:
         return None
     yes, no = bool(_YES.search(t)), bool(_NO.search(t))
@@ -95,7 +97,7 @@ _NEGATED = re.compile(r"\b(forget|not|no|don'?t want|dont want|instead of|rather
 _PARTIAL = re.compile(r"\b(partial|partly|keep (it|them|the \w+)|some (of (my|the) )?money|part of|discount|"
                       r"compensat\w*|half|bit of money|little money)\b")
 _ANOTHER = re.compile(r"\b(another (one|item|piece|pair)?|replacement|replace( it)?|new one|resend|re-send|"
-                      r"send (it|one|me one|a new one) again|exchange|swap|a new \w+|(right|correct|proper) one|"
+                      r"send (it|one|me one|a new one) again|exchange|swap|a new \w+|"
                       r"sen[dt] (me )?(one|it|a new|the right)\b.*|.*\bsen[dt] instead)\b")
 _FULL = re.compile(r"\b(full refund|refund( me)?( fully| in full)?|money back|reimburse\w*|all (of )?(my|the) money|"
                    r"fully|full amount|whole amount|full|refnd|refund)\b")
@@ -205,3 +207,9 @@ def is_correction(text: str) -> bool:
 def about_choosing_an_order(text: str) -> bool:
     """"sorry wrong order, i meant the earbuds": a correction of which order, not a wrong item."""
     return bool(re.search(r"\b(wrong (order|one)|i meant|i mean|not that one|other one)\b", normalise(text)))
+
+
+def talks_about_the_item(text: str) -> bool:
+    """A statement about the item itself (four words or more, no question, no negation): the buyer has it."""
+    t = normalise(text)
+    return len(t.split()) >= 4 and not is_question(t) and not _NOT_ARRIVED.search(t) and not t.startswith("/")

@@ -223,6 +223,10 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             put(DESCRIPTION, turn.text.strip())
     elif asked == RECEIVED:
         received = _yes_or_no(turn)
+        if received is None and answers.talks_about_the_item(turn.text):
+            received = True  # "the handle gets burning hot": they have it
+            if not draft.get(DESCRIPTION):
+                put(DESCRIPTION, turn.text.strip())
         if received is not None:
             put(RECEIVED, received)
             if not received:
@@ -325,8 +329,10 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
 def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, Any], orders: Sequence[OrderSummary],
                            out: Outcome, put) -> None:
     named = [r for r in turn.values("resolution") if r in ("full_refund", "partial_refund", "another_item")]
-    typed = answers.resolution_in(turn.text) if asked in (RESOLUTION, CONFIRM, DESCRIPTION, AMOUNT) or named \
-        or answers.is_correction(turn.text) else None
+    # A description may say "refund" or "the right one" without asking for anything: there, only a correction
+    # ("actually, a replacement instead") counts.
+    free_text = asked in (DESCRIPTION, EVIDENCE) and not answers.is_correction(turn.text)
+    typed = None if free_text or turn.text.startswith("/") else answers.resolution_in(turn.text)
     # What the buyer's words say wins over the extractor when they disagree ("forget the replacement, refund me").
     wanted = typed or (named[0] if named else None)
     if asked == RESOLUTION and wanted is None:
