@@ -182,6 +182,7 @@ class ValidateDisputeForm(FormValidationAction):
             entities=[(e.get("entity"), e.get("value")) for e in message.get("entities") or []],
             requested_slot=requested,
             attachments=(message.get("metadata") or {}).get("attachments") or (),
+            confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
         )
         if requested and intent in INTERJECTIONS and not form.answers_the_question(turn):
             # Not an answer: the form steps aside (Rasa rejects it) and a rule answers; the form then resumes.

@@ -224,7 +224,8 @@ class ActionModifyDispute(Action):
         amount = answers.amount_in(text, details.order.price, bare_numbers=asked)
         if resolution:
             changes["resolution"] = resolution
-        if amount is not None and resolution in (None, "partial_refund"):
+        if amount is not None and (resolution in (None, "partial_refund") or
+                                   (resolution == "full_refund" and not answers.says_full(text))):
             changes["refund_amount"] = f"{amount:.2f}"
             changes["resolution"] = "partial_refund"
         intent = (tracker.latest_message.get("intent") or {}).get("name")

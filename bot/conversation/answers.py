@@ -98,7 +98,8 @@ _PARTIAL = re.compile(r"\b(partial|partly|keep (it|them|the \w+)|some (of (my|th
                       r"compensat\w*|half|bit of money|little money)\b")
 _ANOTHER = re.compile(r"\b(another (one|item|piece|pair)?|replacement|replace( it)?|new one|resend|re-send|"
                       r"send (it|one|me one|a new one) again|exchange|swap|a new \w+|"
-                      r"sen[dt] (me )?(one|it|a new|the right)\b.*|.*\bsen[dt] instead)\b")
+                      r"sen[dt] (me )?(one|it|a new|the right)\b.*|.*\bsen[dt] instead|"
+                      r"sen[dt] (me )?(a |an |the )?(\w+ )?(one|pair|item)|get a (new|proper|working) \w+)\b")
 _FULL = re.compile(r"\b(full refund|refund( me)?( fully| in full)?|money back|reimburse\w*|all (of )?(my|the) money|"
                    r"fully|full amount|whole amount|full|refnd|refund)\b")
 
@@ -213,3 +214,33 @@ def talks_about_the_item(text: str) -> bool:
     """A statement about the item itself (four words or more, no question, no negation): the buyer has it."""
     t = normalise(text)
     return len(t.split()) >= 4 and not is_question(t) and not _NOT_ARRIVED.search(t) and not t.startswith("/")
+
+
+def says_full(text: str) -> bool:
+    return bool(re.search(r"\b(full|fully|all|everything|whole)\b", normalise(text)))
+
+
+_STOP = re.compile(r"\b(stop|cancel|forget it|forget about it|never ?mind|nvm|quit|exit|leave it|not now|bye|"
+                   r"don'?t want to|dont want to|give up|later)\b")
+
+
+def explicit_stop(text: str) -> bool:
+    """A clear wish to leave ("stop", "forget it", "never mind"), not a sentence that happens to say "won't"."""
+    t = normalise(text)
+    return len(t.split()) <= 6 or bool(_STOP.search(t))
+
+
+_POSITION_WORDS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+                   "fifth": 4, "5th": 4, "last": -1, "bottom": -1, "top": 0}
+
+
+def position_in(text: str) -> Optional[int]:
+    """"the second one", "last one", "2": a place in the list just shown (not "my last order")."""
+    t = normalise(text)
+    if "order" in t or len(t.split()) > 5:
+        return None
+    match = re.search(r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|bottom|top)\b", t)
+    if match:
+        return _POSITION_WORDS[match.group(1)]
+    number = re.fullmatch(r"(?:#|no\.? ?|number )?([1-8])", t.strip())
+    return int(number.group(1)) - 1 if number else None

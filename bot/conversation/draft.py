@@ -51,6 +51,7 @@ class Turn:
     entities: Sequence[Tuple[str, Any]] = ()  # (entity name, value) after synonym mapping
     requested_slot: Optional[str] = None
     attachments: Sequence[Dict[str, Any]] = ()  # evidence the channel already stored: {"sha256", "name"}
+    confidence: float = 1.0  # the classifier's confidence in `intent`
 
     def values(self, entity: str) -> List[Any]:
         seen: List[Any] = []
@@ -100,7 +101,13 @@ def answers_the_question(turn: Turn) -> bool:
     if asked == AMOUNT:
         return answers.amount_in(text, None, bare_numbers=True) is not None or bool(answers.amount_words(text))
     if asked == DESCRIPTION:
-        return answers.skips(text) or answers.new_description(text) is not None
+        if answers.skips(text) or answers.new_description(text) is not None:
+            return True
+        # A sentence about the item is the description, whatever the classifier thought ("it wont close" is not
+        # a wish to stop); a confident side question or remark is not.
+        if turn.intent in ("stop", "goodbye", "cancel_dispute"):
+            return not answers.explicit_stop(text)
+        return len(text.split()) >= 5 and not answers.is_question(text) and turn.confidence < 0.6
     if asked == ORDER:
         return bool(turn.values("order_number"))
     return False
@@ -221,7 +228,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
                             "your words as the description.")
         if not draft.get(DESCRIPTION):
             put(DESCRIPTION, turn.text.strip())
-    elif asked == RECEIVED:
+    elif asked == RECEIVED and not out.switched_order:
         received = _yes_or_no(turn)
         if received is None and answers.talks_about_the_item(turn.text):
             received = True  # "the handle gets burning hot": they have it
@@ -244,8 +251,8 @@ def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put
         PROBLEMS in out.slots and answers.is_correction(text))
     if corrected:
         return  # "forget the replacement, just refund me fully" changes the resolution, not the description
-    if turn.intent == "deny" or answers.skips(text):
-        put(DESCRIPTION, "")
+    if turn.intent == "deny" or answers.skips(text) or answers.yes_or_no(text) is not None:
+        put(DESCRIPTION, "")  # "no", "skip", or a stray "ok yes": nothing to add
         return
     put(DESCRIPTION, answers.new_description(text) or text)
 
@@ -292,6 +299,9 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
         chosen = by_number.get(numbers[0])
         if chosen is None:
             out.messages.append(f"I can't find order {numbers[0]} among your orders.")
+    elif asked == ORDER and answers.position_in(turn.text) is not None and eligible:
+        index = answers.position_in(turn.text)  # "the second one": in the list of buttons just shown
+        chosen = eligible[index] if -len(eligible) <= index < len(eligible) else None
     elif refs:
         order = order_by_reference([s.order for s in orders], refs[0])
         chosen = by_number.get(order.number) if order else None
@@ -331,14 +341,19 @@ def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, A
     named = [r for r in turn.values("resolution") if r in ("full_refund", "partial_refund", "another_item")]
     # A description may say "refund" or "the right one" without asking for anything: there, only a correction
     # ("actually, a replacement instead") counts.
-    free_text = asked in (DESCRIPTION, EVIDENCE) and not answers.is_correction(turn.text)
-    typed = None if free_text or turn.text.startswith("/") else answers.resolution_in(turn.text)
+    free_text = asked in (DESCRIPTION, EVIDENCE) and not answers.is_correction(turn.text) \
+        and len(turn.text.split()) > 4  # "partial refund" alone is a choice, not a description
+    if free_text and not turn.text.startswith("/"):
+        return
+    typed = None if turn.text.startswith("/") else answers.resolution_in(turn.text)
     # What the buyer's words say wins over the extractor when they disagree ("forget the replacement, refund me").
     wanted = typed or (named[0] if named else None)
     if asked == RESOLUTION and wanted is None:
         wanted = answers.resolution_in(turn.text)
     price = next((s.order.price for s in orders if s.order.number == merged.get(ORDER)), None)
     amount = _amount_in(turn, asked, price, wanted or merged.get(RESOLUTION))
+    if wanted == "full_refund" and amount is not None and not answers.says_full(turn.text):
+        wanted = "partial_refund"  # "make the refund 12 dollars"
     if merged.get(RECEIVED) is False:
         if wanted and wanted != "full_refund":
             out.messages.append("When an item never arrived, the dispute asks for a full refund.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import List, Optional, Sequence
 
 from .model import Order
@@ -29,11 +30,19 @@ def match_orders(orders: Sequence[Order], description: str) -> List[Order]:
     wanted = _stems(description)
     if not wanted:
         return []
-    scored = [(len(wanted & _stems(order.item)), order) for order in orders]
+    scored = [(_overlap(wanted, _stems(order.item)), order) for order in orders]
     best = max((score for score, _ in scored), default=0)
     if best == 0:
         return []
     return [order for score, order in scored if score == best]
+
+
+def _overlap(wanted: set, item: set) -> int:
+    """Words in common; a typo of five letters or more still counts ("keybord", "earbds")."""
+    exact = wanted & item
+    fuzzy = sum(1 for w in wanted - exact if len(w) >= 5 and any(
+        len(i) >= 5 and SequenceMatcher(None, w, i).ratio() >= 0.8 for i in item - exact))
+    return len(exact) + fuzzy
 
 
 def order_by_reference(orders: Sequence[Order], reference: str) -> Optional[Order]:
