@@ -183,6 +183,8 @@ class ValidateDisputeForm(FormValidationAction):
             requested_slot=requested,
             attachments=(message.get("metadata") or {}).get("attachments") or (),
             confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
+            problem_guesses=[(g.get("code"), float(g.get("confidence") or 0)) for g in
+                             message.get("problem_ranking") or [] if isinstance(g, dict)],
         )
         if requested and intent in INTERJECTIONS and not form.answers_the_question(turn):
             # Not an answer: the form steps aside (Rasa rejects it) and a rule answers; the form then resumes.

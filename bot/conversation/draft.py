@@ -52,6 +52,7 @@ class Turn:
     requested_slot: Optional[str] = None
     attachments: Sequence[Dict[str, Any]] = ()  # evidence the channel already stored: {"sha256", "name"}
     confidence: float = 1.0  # the classifier's confidence in `intent`
+    problem_guesses: Sequence[Tuple[str, float]] = ()  # the problem classifier's best codes, even below its threshold
 
     def values(self, entity: str) -> List[Any]:
         seen: List[Any] = []
@@ -124,6 +125,8 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
     merged = dict(draft)
 
     def put(slot: str, value: Any) -> None:
+        if slot not in out.slots and merged.get(slot) == value and slot in draft:
+            return  # said again: nothing changes (and a restated fact is not a correction)
         out.slots[slot] = value
         merged[slot] = value
         if slot != CONFIRM and draft.get(CONFIRM) is not None:
@@ -220,6 +223,13 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         if combined != current or draft.get(RECEIVED) is not True:
             put(RECEIVED, True)
             put(PROBLEMS, combined)
+    elif asked == PROBLEMS and _best_guess(turn) and not answers.is_question(turn.text) \
+            and answers.resolution_in(turn.text) is None:
+        # Asked "what is wrong?", a weaker guess will do: the summary shows it and the buyer can correct it.
+        put(RECEIVED, True)
+        put(PROBLEMS, [_best_guess(turn)])
+        if not draft.get(DESCRIPTION):
+            put(DESCRIPTION, turn.text.strip())
     elif asked == PROBLEMS and turn.text.strip() and not turn.text.startswith("/") \
             and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny"):
         # Their own words for a problem we have no code for: kept as the description, and the closest
@@ -239,6 +249,20 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             if not received:
                 put(PROBLEMS, [ProblemCode.NOT_RECEIVED.value])
                 put(RESOLUTION, "full_refund")
+
+
+GUESS_THRESHOLD = 0.15
+
+
+def _best_guess(turn: Turn) -> Optional[str]:
+    """The problem classifier's best code when the buyer is answering "what is wrong?" in a sentence."""
+    if len(turn.text.split()) < 3 or turn.text.startswith("/"):
+        return None
+    for code, confidence in turn.problem_guesses:
+        if code in _VALID_PROBLEMS and code != ProblemCode.NOT_RECEIVED.value and confidence >= GUESS_THRESHOLD:
+            return code
+        break
+    return None
 
 
 def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:

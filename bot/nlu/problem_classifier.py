@@ -26,6 +26,10 @@ from bot.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
 ENTITY = "problem"
+# The best guesses below the threshold, for a dialogue that knows it just asked "what is wrong?" and may accept
+# a weaker one (the buyer confirms the summary anyway).
+RANKING = "problem_ranking"
+RANKING_SIZE = 3
 CODES = [p.value for p in ProblemCode]
 
 
@@ -75,17 +79,25 @@ class ProblemClassifier(SklearnComponent):
             model["pipeline"] = prepare_for_inference(model["pipeline"])
         return model
 
-    def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
+    def predict_ranked(self, texts: List[str]) -> List[List[tuple]]:
+        """Every code with its probability, best first."""
         if not self._model or not texts:
             return [[] for _ in texts]
         probabilities = np.atleast_2d(self._model["pipeline"].predict_proba(texts))
-        threshold = self._config["threshold"]
-        return [[(code, float(p)) for code, p in zip(self._model["codes"], row) if p >= threshold]
+        return [sorted(((code, float(p)) for code, p in zip(self._model["codes"], row)), key=lambda pair: -pair[1])
                 for row in probabilities]
+
+    def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
+        threshold = self._config["threshold"]
+        return [[(code, p) for code, p in ranked if p >= threshold] for ranked in self.predict_ranked(texts)]
 
     def process(self, messages: List[Message]) -> List[Message]:
         texts = [m.get(TEXT) or "" for m in messages]
-        for message, predicted in zip(messages, self.predict_codes(texts)):
+        threshold = self._config["threshold"]
+        for message, ranked in zip(messages, self.predict_ranked(texts)):
+            predicted = [(code, p) for code, p in ranked if p >= threshold]
+            message.set(RANKING, [{"code": code, "confidence": round(p, 4)} for code, p in ranked[:RANKING_SIZE]],
+                        add_to_output=True)
             entities = []
             found = set()
             for entity in message.get(ENTITIES) or []:
