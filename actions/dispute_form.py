@@ -16,6 +16,7 @@ from bot.disputes.model import Resolution
 import logging
 
 from bot.disputes.matching import match_orders, order_by_reference
+from bot.nlu.problem_cues import cue_codes
 
 from .common import NOT_SIGNED_IN, button, buyer_id, dispute_buttons, entity_values, needs_buyer, services
 from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
@@ -185,6 +186,7 @@ class ValidateDisputeForm(FormValidationAction):
             confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
             problem_guesses=[(g.get("code"), float(g.get("confidence") or 0)) for g in
                              message.get("problem_ranking") or [] if isinstance(g, dict)],
+            problem_cues=cue_codes(message.get("text") or ""),
         )
         if requested and intent in INTERJECTIONS and not form.answers_the_question(turn):
             # Not an answer: the form steps aside (Rasa rejects it) and a rule answers; the form then resumes.

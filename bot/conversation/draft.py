@@ -53,6 +53,7 @@ class Turn:
     attachments: Sequence[Dict[str, Any]] = ()  # evidence the channel already stored: {"sha256", "name"}
     confidence: float = 1.0  # the classifier's confidence in `intent`
     problem_guesses: Sequence[Tuple[str, float]] = ()  # the problem classifier's best codes, even below its threshold
+    problem_cues: Sequence[str] = ()  # codes whose cue words the text contains (bot.nlu.problem_cues)
 
     def values(self, entity: str) -> List[Any]:
         seen: List[Any] = []
@@ -231,7 +232,8 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         if not draft.get(DESCRIPTION):
             put(DESCRIPTION, turn.text.strip())
     elif asked == PROBLEMS and turn.text.strip() and not turn.text.startswith("/") \
-            and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny"):
+            and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny") \
+            and answers.resolution_in(turn.text) is None:
         # Their own words for a problem we have no code for: kept as the description, and the closest
         # problem type is asked for.
         out.messages.append("I couldn't tell which kind of problem that is. Pick the closest one below; I'll keep "
@@ -262,7 +264,8 @@ def _best_guess(turn: Turn) -> Optional[str]:
         if code in _VALID_PROBLEMS and code != ProblemCode.NOT_RECEIVED.value and confidence >= GUESS_THRESHOLD:
             return code
         break
-    return None
+    cues = [c for c in turn.problem_cues if c in _VALID_PROBLEMS and c != ProblemCode.NOT_RECEIVED.value]
+    return cues[0] if len(cues) == 1 else None  # one clear cue word ("the seam split"); several are a guess
 
 
 def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
@@ -275,7 +278,7 @@ def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put
         PROBLEMS in out.slots and answers.is_correction(text))
     if corrected:
         return  # "forget the replacement, just refund me fully" changes the resolution, not the description
-    if turn.intent == "deny" or answers.skips(text) or answers.yes_or_no(text) is not None:
+    if turn.intent == "deny" or answers.skips(text) or (len(text.split()) <= 3 and answers.yes_or_no(text) is not None):
         put(DESCRIPTION, "")  # "no", "skip", or a stray "ok yes": nothing to add
         return
     put(DESCRIPTION, answers.new_description(text) or text)

@@ -82,7 +82,8 @@ CUES: Dict[str, List[str]] = {
         r"\bbr[oa]ke\b|\bbroken\b|\bbreak", r"\bcrack", r"\bscratch", r"\bdent", r"\bshatter", r"\bsmash",
         r"\btorn\b|\bripped\b|\brip\b|\btear\b", r"\bchip(?:ped|s)?\b", r"\bhole\b", r"\bbent\b", r"\bdamage",
         r"\bleak", r"\bcrushed\b", r"\bdestroyed\b", r"\bruined\b", r"\bstain", r"\bfell off\b", r"\bcame off\b",
-        r"\bsoak", r"\bwet\b", r"\bin pieces\b",
+        r"\bsoak", r"\bwet\b", r"\bin pieces\b", r"\bseams?\b", r"\bstitch", r"\bsplit\b", r"\bwarp",
+        r"\bfray", r"\bunravel", r"\b(?:came|coming|falling|fell)\s+apart\b",
     ],
     "wrong_item": [
         r"\bwrong\s+(?:item|product|thing|order|parcel|package|stuff|one|article)",
@@ -116,6 +117,11 @@ _COMPILED = {code: [re.compile(p) for p in patterns] for code, patterns in CUES.
 def cue_vector(text: str) -> List[float]:
     low = (text or "").lower().replace("\u2019", "'")
     return [1.0 if any(p.search(low) for p in _COMPILED[code]) else 0.0 for code in CUES]
+
+
+def cue_codes(text: str) -> List[str]:
+    """The codes whose cues the text matches, in the lexicon's order."""
+    return [code for code, hit in zip(CUES, cue_vector(text)) if hit]
 
 
 def cue_matrix(texts: Iterable[str], weight: float = 1.0):
