@@ -31,7 +31,9 @@ def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) 
         return disputes.dispute_status(buyer, numbers[0]), []
     candidates = pick_candidates(buyer, only_open)
     if not candidates:
-        dispatcher.utter_message(text="You have no open disputes." if only_open else "You have no disputes.")
+        dispatcher.utter_message(text=("You have no open disputes." if only_open else "You have no disputes.") +
+                                 " If something is wrong with an order, I can open one.",
+                                 buttons=[button("Open a dispute", "open_dispute")])
         return None, []
     if len(candidates) == 1:
         return candidates[0], []
@@ -83,7 +85,7 @@ class ActionDisputeStatus(Action):
                 dispatcher.utter_message(text=f"There is no dispute on the {named.order.item}. "
                                               f"{named.eligibility.reason}")
                 return []
-            return _ask_yes_no(dispatcher, f"There is no dispute on the {named.order.item} yet. Shall I open one?",
+            return ask_yes_no(dispatcher, f"There is no dispute on the {named.order.item} yet. Shall I open one?",
                                f"open:{named.order.number}", "Yes, open one", "No")
         shown = _disputes_to_show(tracker, buyer, lambda d: d.dispute.is_open, lambda d: True)
         if not shown:
@@ -109,7 +111,7 @@ class ActionRefundStatus(Action):
         return []
 
 
-def _ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
+def ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
                 changes: Optional[Dict[str, Any]] = None) -> List[EventType]:
     dispatcher.utter_message(text=text, buttons=[button(yes, "affirm"), button(no, "deny")])
     return [SlotSet("awaiting_confirmation", True), SlotSet("pending_action", action),
@@ -138,7 +140,7 @@ class ActionEscalateDispute(Action):
                    "respond; if they don't, the Dispute Team takes over automatically. You can also escalate now.")
         else:
             why = "The Dispute Team will look at the dispute and decide."
-        return _ask_yes_no(dispatcher, f"{why} Escalate dispute {d.number} to the Dispute Team now?",
+        return ask_yes_no(dispatcher, f"{why} Escalate dispute {d.number} to the Dispute Team now?",
                            f"escalate:{d.number}", "Yes, escalate", "No, wait")
 
 
@@ -164,7 +166,7 @@ class ActionCancelDispute(Action):
         try:
             services().disputes.cancel_dispute(buyer, number, confirmed=False)
         except ConfirmationRequired as warning:
-            return _ask_yes_no(dispatcher, warning.message, f"cancel:{number}", "Yes, cancel it", "No, keep it")
+            return ask_yes_no(dispatcher, warning.message, f"cancel:{number}", "Yes, cancel it", "No, keep it")
         return CLEAR_PENDING  # pragma: no cover - cancel without confirmation always asks
 
 
@@ -198,7 +200,7 @@ class ActionModifyDispute(Action):
                                           "item) or type a new description. You can also send more photos.")
             return [SlotSet("awaiting_changes", True), SlotSet("pending_action", f"modify:{details.dispute.number}"),
                     SlotSet("awaiting_confirmation", None)]
-        return _ask_yes_no(dispatcher, self._describe(changes, details) + " Save this change?",
+        return ask_yes_no(dispatcher, self._describe(changes, details) + " Save this change?",
                            f"modify:{details.dispute.number}", "Yes, save", "No", changes)
 
     @staticmethod

@@ -21,6 +21,7 @@ from .disputes import (
     ActionDisputeStatus,
     ActionEscalateDispute,
     ActionModifyDispute,
+    ask_yes_no,
     pick_candidates,
 )
 from .replies import protection_text
@@ -42,6 +43,17 @@ MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 
           "'where is my refund'.")
 WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
                  button("Dispute status", "check_dispute_status"), button("Talk to a person", "request_human")]
+
+
+def offer_dispute(dispatcher, summary) -> List[EventType]:
+    """An order named on its own: its protection, and (when it can get one) "shall I open a dispute?" as a real
+    question, so a typed "yes" opens it."""
+    min_days = services().settings.rules.min_protection_days
+    if not summary.eligibility.can_open:
+        dispatcher.utter_message(text=protection_text(summary, min_days), buttons=WHAT_I_CAN_DO[2:])
+        return []
+    return ask_yes_no(dispatcher, protection_text(summary, min_days) + " Shall I open a dispute for it?",
+                      f"open:{summary.order.number}", "Yes, open a dispute", "No")
 
 
 def pending_verb(tracker: Tracker) -> str:
@@ -113,12 +125,7 @@ class ActionTriage(Action):
         if named is not None:
             if named.dispute_number:
                 return await ActionStartDispute().run(dispatcher, tracker, domain)  # tells that dispute's status
-            min_days = services().settings.rules.min_protection_days
-            buttons = [button(f"Open a dispute for {named.order.item[:30]}", "open_dispute",
-                              order_number=named.order.number)] if named.eligibility.can_open else []
-            dispatcher.utter_message(text=protection_text(named, min_days) + " What would you like to do?",
-                                     buttons=buttons + WHAT_I_CAN_DO[2:])
-            return stay
+            return stay + offer_dispute(dispatcher, named)
         if pick_for in PICKERS:
             dispatcher.utter_message(text="I couldn't tell which dispute you mean. Tap one above, or type the item "
                                           "or the 12-digit dispute number.")

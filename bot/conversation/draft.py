@@ -332,7 +332,10 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
     elif refs:
         order = order_by_reference([s.order for s in orders], refs[0])
         chosen = by_number.get(order.number) if order else None
-    elif items or asked == ORDER or (asked is None and not draft.get(ORDER)):
+    elif (items and (not draft.get(ORDER) or asked == ORDER or answers.about_choosing_an_order(turn.text))) \
+            or asked == ORDER or (asked is None and not draft.get(ORDER)):
+        # Item words pick the order until one is chosen; later they are just words ("the charging case won't
+        # hold a charge"), unless the buyer says they meant another order.
         # Item words, or the whole message when the extractor found none ("a dispute for my reel").
         matches = [by_number[o.number] for o in match_orders([s.order for s in orders], " ".join(items))] \
             if items else []

@@ -25,7 +25,8 @@ CUES: Dict[str, List[str]] = {
         r"\btracking\b", r"\bin transit\b", r"returned to sender",
         r"(?:says|marked|shows|status)\s+(?:as\s+)?delivered", r"where\s+is\s+my\s+(?:order|parcel|package|packge|item)",
         r"\b\d+\s*(?:days|weeks|months)\b.{0,20}\b(?:nothing|waiting|still)", r"still waiting",
-        r"\bnothing (?:came|arrived)", r"\bnot deliver",
+        r"\bnothing (?:came|arrived)", r"\bnot deliver", r"\bstill not here\b", r"\bnot here yet\b",
+        r"\bhas\s*n'?t (?:shown|turned) up\b", r"\bnever (?:showed|turned) up\b",
     ],
     "brand_mismatch": [
         r"\b(?:different|wrong|another|other|random|unknown|no[\s-]?name|generic|cheap)\s+brand",
@@ -61,7 +62,7 @@ CUES: Dict[str, List[str]] = {
     "no_packaging": [
         r"\b(?:no|without|w/o|missing)\s+(?:the\s+|its\s+|a\s+|an\s+|any\s+)?(?:original\s+|retail\s+|gift\s+|outer\s+)?"
         r"(?:box|packaging|packing|package|case|shoebox|wrapping|seal)\b",
-        r"\bbox\b.{0,20}\b(?:missing|not included)", r"\bplastic bag\b", r"\bmailer\b", r"\bloose\b",
+        r"\bbox\b.{0,20}\b(?:missing|not included)", r"\bplastic bag\b", r"\bmailer\b",
         r"\bpackaging\b", r"\bno box\b",
     ],
     "not_working": [
@@ -79,7 +80,7 @@ CUES: Dict[str, List[str]] = {
         r"\boxidi[sz]",
     ],
     "damaged": [
-        r"\bbr[oa]ke\b|\bbroken\b|\bbreak", r"\bcrack", r"\bscratch", r"\bdent", r"\bshatter", r"\bsmash",
+        r"\bbr[oa]ke\b|\bbroken\b|\bbreak|\bbrok(?:n|ne)\b", r"\bcrack", r"\bscratch", r"\bdent", r"\bshatter", r"\bsmash",
         r"\btorn\b|\bripped\b|\brip\b|\btear\b", r"\bchip(?:ped|s)?\b", r"\bhole\b", r"\bbent\b", r"\bdamage",
         r"\bleak", r"\bcrushed\b", r"\bdestroyed\b", r"\bruined\b", r"\bstain", r"\bfell off\b", r"\bcame off\b",
         r"\bsoak", r"\bwet\b", r"\bin pieces\b", r"\bseams?\b", r"\bstitch", r"\bsplit\b", r"\bwarp",
