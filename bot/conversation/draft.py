@@ -90,8 +90,10 @@ def answers_the_question(turn: Turn) -> bool:
     """Whether the text is a typed answer to the question asked, whatever intent the classifier chose: "no
     photos" at the photo question is not a question about photos, "skip" there is not a wish to stop."""
     asked, text = turn.requested_slot, turn.text
-    if not text or text.startswith("/") or (answers.is_question(text) and asked != RESOLUTION):
+    if not text or text.startswith("/"):
         return False
+    if answers.is_question(text) and (asked != RESOLUTION or turn.intent.startswith("faq_")):
+        return False  # "can i keep it and get some money back?" answers "what would you like?"; FAQs do not
     if asked == RECEIVED:
         return answers.received(text) is not None and len(text.split()) <= 8
     if asked == EVIDENCE:

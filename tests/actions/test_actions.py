@@ -65,7 +65,10 @@ def texts(messages):
 def test_unknown_buyer_is_told_how_to_sign_in(svc):
     for action in (ActionListOrders(), ActionStartDispute(), ActionDisputeStatus(), ActionRefundStatus()):
         events, messages = run(action, tracker(buyer=None))
-        assert events == [] and "need to know who you are" in texts(messages)
+        # action_start_dispute says the form must not start, so its rule branches to listening
+        expected = [{"event": "slot", "timestamp": None, "name": "can_start_dispute", "value": False}] \
+            if isinstance(action, ActionStartDispute) else []
+        assert events == expected and "need to know who you are" in texts(messages)
 
 
 def test_the_buyer_comes_from_metadata_not_from_slots_or_text(svc):
@@ -121,7 +124,9 @@ def test_form_turns_and_filing(svc):
 def test_form_steps_aside_for_questions(svc):
     events, messages = run(ValidateDisputeForm(), tracker("faq_refund_time", "how long does a refund take",
                                                           slots={"requested_slot": "resolution"}))
-    assert events == [] and messages == []
+    # Only the current step comes back: Rasa sees nothing filled, lets a rule answer, and the form then asks
+    # the resolution again.
+    assert slots_of(events) == {"requested_slot": "resolution"} and messages == []
 
 
 def test_no_eligible_orders(svc):
