@@ -13,7 +13,7 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run run-scaled test install model db seed clean help nlu-report bench
+.PHONY: run run-scaled test install model db seed clean help nlu-report bench conv-report
 .DEFAULT_GOAL := help
 
 help:
@@ -82,6 +82,11 @@ test: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 # a benchmark: it writes reports/nlu/nlu-report.{md,json} and never fails on low figures.
 nlu-report: $(INSTALLED) $(SPACY_MODEL)
 	$(PY) -m bench.nlu_report
+
+# The typed-conversation battery (tests/conversations/battery) through a stack of its own: success rate, silent
+# turns and the failing turns in reports/conversations/conv-report.{md,json}. The tests run it too.
+conv-report: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
+	$(PY) -m bench.conversations
 
 # Load benchmark against the full stack and stock Rasa side by side (see bench/load.py); writes
 # bench/results/load-*.json. Takes several minutes: it trains stock Rasa's moodbot too.
