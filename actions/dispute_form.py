@@ -113,7 +113,8 @@ class ActionStartDispute(Action):
         if draft is None:
             if intent == "continue_dispute":
                 dispatcher.utter_message(text="I don't have an unfinished dispute saved for you, so let's start one.")
-            return start
+            # The order named now (or in the question this "yes" answers) is the form's first field.
+            return start + ([SlotSet(form.ORDER, named.order.number)] if named is not None else [])
         item = next((s.order.item for s in orders if s.order.number == draft.order_number), draft.order_number)
         dispatcher.utter_message(text=f"Let's pick up your dispute about the {item} where you left it.")
         kept = [SlotSet(slot, draft.fields.get(slot)) for slot in SAVED_SLOTS if draft.fields.get(slot) is not None]
