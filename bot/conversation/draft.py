@@ -214,6 +214,8 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             # "it's the size, not the colour": the denied ones go, the named ones come in.
             combined = [p for p in current if p not in denied] + [p for p in problems if p not in current]
         elif answers.is_correction(turn.text) and not _ADDING.search(turn.text):
+            if answers.resolution_in(turn.text):
+                return  # "actually a new pair instead of the money" corrects the resolution, not the problem
             combined = problems  # "actually it's just damaged"
         elif asked in (None, ORDER, RECEIVED) or _ADDING.search(turn.text):
             combined = current + [p for p in problems if p not in current]
@@ -231,8 +233,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         # Asked "what is wrong?", a weaker guess will do: the summary shows it and the buyer can correct it.
         put(RECEIVED, True)
         put(PROBLEMS, [_best_guess(turn)])
-        if not draft.get(DESCRIPTION):
-            put(DESCRIPTION, turn.text.strip())
+        put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))
     elif asked == PROBLEMS and turn.text.strip() and not turn.text.startswith("/") \
             and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny") \
             and answers.resolution_in(turn.text) is None:
@@ -240,8 +241,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         # problem type is asked for.
         out.messages.append("I couldn't tell which kind of problem that is. Pick the closest one below; I'll keep "
                             "your words as the description.")
-        if not draft.get(DESCRIPTION):
-            put(DESCRIPTION, turn.text.strip())
+        put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))
     elif asked == RECEIVED and not out.switched_order:
         received = _yes_or_no(turn)
         if received is None and answers.talks_about_the_item(turn.text):
@@ -256,6 +256,17 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
 
 
 GUESS_THRESHOLD = 0.15
+MAX_DESCRIPTION_WORDS_KEPT = 1500  # characters: the store's limit is larger; the buyer can always rewrite it
+
+
+def _with_more_words(description: Optional[str], text: str) -> str:
+    """The buyer's words about the problem, kept as the description: a later sentence adds to an earlier one."""
+    text = text.strip()
+    if not description:
+        return text
+    if text.lower() in description.lower():
+        return description
+    return f"{description} {text}"[:MAX_DESCRIPTION_WORDS_KEPT]
 
 
 def _best_guess(turn: Turn) -> Optional[str]:
