@@ -9,7 +9,10 @@ from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
 
-from .common import button, buyer_id, services
+from bot.disputes.matching import match_orders
+
+from .common import button, buyer_id, dispute_buttons, services
+from .replies import dispute_text
 from .dispute_form import _named_order, ask_current_step, start_instead
 from .disputes import ActionConfirmPending
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
@@ -46,6 +49,12 @@ class ActionFallback(Action):
             chosen = picked_dispute(tracker, buyer)
             if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss
                 return await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
+        disputed = None if buyer is None or tracker.active_loop.get("name") else disputed_order_named(tracker, buyer)
+        if disputed is not None:
+            # "whats up with the charger case": one order with a dispute fits the words, so its status.
+            details = services().disputes.dispute_status(buyer, disputed.dispute_number)
+            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
+            return [SlotSet("last_dispute", disputed.dispute_number)]
         if buyer is not None and not tracker.active_loop.get("name") and has_dispute_facts(tracker, buyer):
             # "smart watch still hasnt come, open a dispute": unsure of the request, sure of the facts.
             return await start_instead(dispatcher, tracker, domain)
@@ -60,6 +69,15 @@ class ActionFallback(Action):
             dispatcher.utter_message(json_message={"handoff": {"reason": "fallback", "draft": draft_of(tracker)}})
         # The misunderstood message is taken back so it does not steer the dialogue.
         return [UserUtteranceReverted()]
+
+
+def disputed_order_named(tracker: Tracker, buyer: str):
+    """The one order with a dispute that the message's words fit, if exactly one does."""
+    summaries = [s for s in services().disputes.list_orders(buyer) if s.dispute_number]
+    if any(e.get("entity") == "problem" for e in tracker.latest_message.get("entities") or []):
+        return None  # a new complaint, not a question about a case
+    matches = match_orders([s.order for s in summaries], tracker.latest_message.get("text") or "")
+    return next(s for s in summaries if s.order.number == matches[0].number) if len(matches) == 1 else None
 
 
 def has_dispute_facts(tracker: Tracker, buyer: str) -> bool:

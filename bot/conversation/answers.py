@@ -244,3 +244,20 @@ def position_in(text: str) -> Optional[int]:
         return _POSITION_WORDS[match.group(1)]
     number = re.fullmatch(r"(?:#|no\.? ?|number )?([1-8])", t.strip())
     return int(number.group(1)) - 1 if number else None
+
+
+_WRONG_ITEM = re.compile(r"\b(completely|totally|entirely|a whole) different\b|\bwrong (item|product|thing|one)\b|"
+                         r"\bsomeone else'?s?\b|\bnot (what|the one) i (ordered|bought|paid)")
+_ATTRIBUTE_INSTEAD = re.compile(r"\b(size|colou?r|model|version|brand)\b.{0,25}\binstead of\b|"
+                                r"\b(size|in) [a-z0-9]{1,4} instead of\b")
+
+
+def settle_wrong_item(text: str, problems: list) -> list:
+    """A wrong item differs in everything, so its colour and material mismatches are not extra problems; and
+    "came in size S instead of M" is a size problem, not a wrong item."""
+    t = normalise(text)
+    if "wrong_item" in problems and _WRONG_ITEM.search(t):
+        return [p for p in problems if not p.endswith("_mismatch")]
+    if "wrong_item" in problems and _ATTRIBUTE_INSTEAD.search(t) and len(problems) > 1:
+        return [p for p in problems if p != "wrong_item"]
+    return problems

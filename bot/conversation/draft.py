@@ -205,7 +205,8 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         put(RESOLUTION, "full_refund")
         put(AMOUNT, None)
         return
-    problems = [p for p in problems if p != ProblemCode.NOT_RECEIVED.value]
+    problems = answers.settle_wrong_item(turn.text,
+                                         [p for p in problems if p != ProblemCode.NOT_RECEIVED.value])
     if problems or denied:
         current = [p for p in draft.get(PROBLEMS) or [] if p != ProblemCode.NOT_RECEIVED.value]
         if asked == PROBLEMS and not _ADDING.search(turn.text):
@@ -228,6 +229,8 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         if combined != current or draft.get(RECEIVED) is not True:
             put(RECEIVED, True)
             put(PROBLEMS, combined)
+        if asked == PROBLEMS and draft.get(DESCRIPTION) and len(turn.text.split()) >= 6:
+            put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))  # their words add up
     elif asked == PROBLEMS and _best_guess(turn) and not answers.is_question(turn.text) \
             and answers.resolution_in(turn.text) is None:
         # Asked "what is wrong?", a weaker guess will do: the summary shows it and the buyer can correct it.
