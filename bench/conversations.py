@@ -43,6 +43,7 @@ class Conversation:
     turns: List[Turn]
     outcome: Dict[str, Any]
     source: str = ""
+    known_gap: str = ""  # why the bot does not reach this outcome yet (the tests expect it to fail)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Result:
     turns: List[TurnResult]
     outcome_ok: bool
     outcome_problem: str = ""
+    known_gap: str = ""
 
     @property
     def silent_turns(self) -> int:
@@ -86,7 +88,8 @@ def load_battery(folder: Path = BATTERY) -> List[Conversation]:
         for raw in yaml.safe_load(path.read_text())["conversations"]:
             turns = [Turn(t) if isinstance(t, str) else Turn(t["say"], list(t.get("expect") or []))
                      for t in raw["turns"]]
-            conversations.append(Conversation(raw["id"], raw["buyer"], turns, raw["outcome"], path.name))
+            conversations.append(Conversation(raw["id"], raw["buyer"], turns, raw["outcome"], path.name,
+                                              raw.get("known_gap", "")))
     ids = [c.id for c in conversations]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -166,7 +169,7 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
         everything += replies
     ok, problem = check_outcome(conversation, before, probe.disputes(conversation.buyer),
                                 probe.handed_off(conversation.buyer, sender), " ".join(everything).lower())
-    return Result(conversation.id, conversation.source, turns, ok, problem)
+    return Result(conversation.id, conversation.source, turns, ok, problem, conversation.known_gap)
 
 
 def _claim_problems(claim) -> set:
@@ -245,11 +248,12 @@ def summarise(results: List[Result], seconds: float) -> Dict[str, Any]:
         "silent_turns": sum(r.silent_turns for r in results),
         "turns_missing_expected_text": sum(1 for r in results for t in r.turns if t.missing),
         "outcomes_missed": sum(1 for r in results if not r.outcome_ok),
+        "known_gaps": [{"id": r.id, "why": r.known_gap, "passed": r.passed} for r in results if r.known_gap],
         "seconds": round(seconds, 1),
         "by_file": {source: {"conversations": sum(1 for r in results if r.source == source),
                              "passed": sum(1 for r in results if r.source == source and r.passed)}
                     for source in sorted({r.source for r in results})},
-        "failing": [{"id": r.id, "source": r.source, "outcome_problem": r.outcome_problem,
+        "failing": [{"id": r.id, "source": r.source, "outcome_problem": r.outcome_problem, "known_gap": r.known_gap,
                      "turns": [asdict(t) for t in r.turns]} for r in failed],
     }
 
@@ -262,11 +266,16 @@ def write_report(summary: Dict[str, Any], folder: Path = REPORTS) -> Path:
              f"(success rate {summary['success_rate']})",
              f"- buyer turns: {summary['buyer_turns']}, silent turns: {summary['silent_turns']}",
              f"- turns missing an expected answer: {summary['turns_missing_expected_text']}; outcomes missed: "
-             f"{summary['outcomes_missed']}", f"- time: {summary['seconds']} s", "", "| file | passed |", "|---|---|"]
+             f"{summary['outcomes_missed']}", f"- known gaps (written down, expected to fail): "
+             f"{len(summary['known_gaps'])}, of which passing now: {sum(g['passed'] for g in summary['known_gaps'])}",
+             f"- time: {summary['seconds']} s", "", "| file | passed |", "|---|---|"]
     lines += [f"| {name} | {v['passed']}/{v['conversations']} |" for name, v in summary["by_file"].items()]
+    lines += ["", "## Known gaps", ""] + [f"- {g['id']}: {g['why']}" for g in summary["known_gaps"]]
     lines += ["", "## Failing conversations", ""]
     for failure in summary["failing"]:
         lines.append(f"### {failure['id']} ({failure['source']})")
+        if failure.get("known_gap"):
+            lines.append(f"Known gap: {failure['known_gap']}")
         for t in failure["turns"]:
             mark = " **silent**" if t["silent"] else (f" **missing {t['missing']}**" if t["missing"] else "")
             lines.append(f"- buyer: `{t['say']}`{mark}")

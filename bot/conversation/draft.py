@@ -215,7 +215,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             # "it's the size, not the colour": the denied ones go, the named ones come in.
             combined = [p for p in current if p not in denied] + [p for p in problems if p not in current]
         elif answers.is_correction(turn.text) and not _ADDING.search(turn.text):
-            if answers.resolution_in(turn.text):
+            if answers.resolution_in(turn.text) and current:
                 return  # "actually a new pair instead of the money" corrects the resolution, not the problem
             combined = problems  # "actually it's just damaged"
         elif asked in (None, ORDER, RECEIVED) or _ADDING.search(turn.text):

@@ -24,11 +24,18 @@ def battery_stack(tmp_path_factory):
 
 
 def test_the_battery_is_large_enough():
-    assert len(BATTERY) >= 80
+    assert len([c for c in BATTERY if not c.known_gap]) >= 80
     assert len({c.id for c in BATTERY}) == len(BATTERY)
 
 
-@pytest.mark.parametrize("conversation", BATTERY, ids=[c.id for c in BATTERY])
+def _cases():
+    # A known gap is written down with its reason and expected to fail; when it starts passing the report says so.
+    for c in BATTERY:
+        marks = [pytest.mark.xfail(reason=c.known_gap, strict=False)] if c.known_gap else []
+        yield pytest.param(c, id=c.id, marks=marks)
+
+
+@pytest.mark.parametrize("conversation", list(_cases()))
 def test_typed_conversation(battery_stack, conversation):
     running, probe = battery_stack
     result = run_conversation(conversation, running.url, probe)
