@@ -284,3 +284,81 @@ def test_the_forms_fixed_questions_offer_only_valid_codes():
         values = [json.loads(p[len("/inform"):])[entity] for p in payloads]
         assert all(p.startswith("/inform{") for p in payloads) and set(values) <= valid and values, name
     assert [b["payload"] for b in responses["utter_ask_item_received"][0]["buttons"]] == ["/affirm", "/deny"]
+
+
+def _form_events(message_intent, message_text, answered_by):
+    """Tracker events of a form that asked the description, then a message a rule answered."""
+    return [
+        {"event": "active_loop", "name": "dispute_form"},
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": message_text, "parse_data": {"intent": {"name": message_intent}}},
+        {"event": "action", "name": answered_by},
+        {"event": "action", "name": "dispute_form"},
+    ]
+
+
+def test_the_form_resumes_at_its_step_after_an_interruption_without_reading_it_again(svc):
+    slots = {"requested_slot": "description", "dispute_order": EARBUDS, "item_received": True,
+             "problems": ["damaged"], "resolution": "full_refund"}
+    t = tracker("faq_refund_time", "how long does a refund take", slots=slots,
+                events=_form_events("faq_refund_time", "how long does a refund take", "utter_faq_refund_time"))
+    t.active_loop = {"name": "dispute_form"}
+    events, messages = run(ValidateDisputeForm(), t)
+    # the step is named again (Rasa asks it) and the question was not taken as the description
+    assert slots_of(events) == {"requested_slot": "description"} and messages == []
+
+
+def test_a_typed_answer_to_the_step_wins_over_the_intent(svc):
+    slots = {"requested_slot": "evidence_done", "dispute_order": EARBUDS, "item_received": True,
+             "problems": ["damaged"], "resolution": "full_refund", "description": "cracked"}
+    events, _ = run(ValidateDisputeForm(), tracker("faq_add_photos", "no photos", slots=slots))
+    assert slots_of(events)["evidence_done"] is True and slots_of(events)["requested_slot"] == "confirm_filing"
+
+
+def test_a_stopped_form_is_kept_and_picked_up_on_another_channel(svc):
+    slots = {"requested_slot": "resolution", "dispute_order": EARBUDS, "item_received": True, "problems": ["damaged"]}
+    run(ValidateDisputeForm(), tracker("inform", "i want my money back", slots=slots, sender="web-tab"))
+    events, messages = run(ActionStartDispute(), tracker("continue_dispute", "continue my dispute",
+                                                         sender="telegram-chat"))
+    resumed = slots_of(events)
+    assert resumed["dispute_order"] == EARBUDS and resumed["problems"] == ["damaged"]
+    assert resumed["resolution"] == "full_refund"
+    assert "pick up your dispute about the TWS wireless earbuds" in texts(messages)
+
+
+def test_an_order_that_already_has_a_dispute_gets_its_status_not_a_new_form(svc):
+    events, messages = run(ActionStartDispute(), tracker("inform", f"order {SHOES} broke after 2 days",
+                                                         entities=[("order_number", SHOES), ("problem", "damaged")]))
+    assert slots_of(events)["can_start_dispute"] is False
+    assert "already has a dispute" in texts(messages) and "awaiting seller" in texts(messages)
+
+
+def test_an_order_too_late_is_named_with_the_reason_and_what_to_do(svc):
+    events, messages = run(ActionStartDispute(), tracker("open_dispute", "dispute for the knife set",
+                                                         entities=[("item", "knife set")]))
+    assert slots_of(events)["can_start_dispute"] is False
+    assert "Only 10 days" in texts(messages) and "at least 15" in texts(messages)
+    assert "Contact seller" in texts(messages)
+
+
+def test_the_last_resort_answer_is_never_empty(svc):
+    from actions.conversation import ActionLastResort
+
+    events, messages = run(ActionLastResort(), tracker("affirm", "ok yes file it"))
+    assert messages and any(m.get("buttons") for m in messages)
+    in_form = tracker("affirm", "hmm", slots={"requested_slot": "resolution"})
+    in_form.active_loop = {"name": "dispute_form"}
+    _, messages = run(ActionLastResort(), in_form)
+    assert "still on your dispute" in texts(messages)
+    assert any(m.get("response") == "utter_ask_resolution" for m in messages)
+
+
+def test_which_dispute_answered_by_the_item(svc):
+    from actions.triage import ActionTriage
+
+    _, messages = run(ActionEscalateDispute(), tracker("escalate_dispute", "escalate my dispute"))
+    assert "Which dispute?" in texts(messages)
+    events, messages = run(ActionTriage(), tracker("inform", "the shoes obviously", entities=[("item", "shoes")],
+                                                   slots={"pick_for": "escalate_dispute"}))
+    assert slots_of(events)["awaiting_confirmation"] is True and "Escalate dispute" in texts(messages)
+    assert slots_of(events)["pending_action"] == f"escalate:{shoes_dispute(svc)}"

@@ -47,3 +47,17 @@ def test_an_offer_made_again_is_refreshed_not_duplicated(engine, clock):
     _offer(payloads, "c1", ("/inform{\"n\":999}", "#999"))
     assert payloads.admit_with_title("c1", "/affirm") == ("/affirm", "Yes, file it")  # refreshed, so kept
     assert payloads.admit("c1", "/deny") == "deny"  # the oldest went
+
+
+def test_a_typed_button_title_counts_as_a_tap_of_the_latest_buttons_only(engine, clock):
+    payloads = OfferedPayloads(SqlOfferedButtons(engine, clock))
+    _offer(payloads, "c1", ("/affirm", "Yes, cancel it"), ("/deny", "No, keep it"))
+    assert payloads.admit_with_title("c1", "yes, cancel it!!") == ("/affirm", "Yes, cancel it")
+    assert payloads.admit_with_title("c1", "NO KEEP IT") == ("/deny", "No, keep it")
+    clock.advance(seconds=1)
+    _offer(payloads, "c1", ('/inform{"resolution":"partial_refund"}', "Partial refund (keep the item)"))
+    # the title before its parenthesis works; the earlier reply's buttons no longer do
+    assert payloads.admit("c1", "partial refund") == '/inform{"resolution":"partial_refund"}'
+    assert payloads.admit("c1", "Yes, cancel it") == "Yes, cancel it"
+    assert payloads.admit("c2", "partial refund") == "partial refund"  # another conversation's buttons
+    assert payloads.admit("c1", "a partial refund would be fine i guess") == "a partial refund would be fine i guess"

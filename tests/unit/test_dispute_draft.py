@@ -16,6 +16,7 @@ from bot.conversation.draft import (
     RECEIVED,
     RESOLUTION,
     Turn,
+    answers_the_question,
     next_slot,
     required_slots,
     understand,
@@ -180,3 +181,82 @@ def test_files_sent_mid_form_are_kept_without_reading_the_turn_as_an_answer():
 def test_saying_files_were_sent_without_a_file_explains_how():
     out = understand(turn("send_evidence", "here are the photos", requested=EVIDENCE), {}, ORDERS)
     assert out.slots == {} and "didn't get a file" in out.messages[0]
+
+
+FULL_DRAFT = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged", "no_packaging"],
+              RESOLUTION: "another_item", DESCRIPTION: "x", EVIDENCE: True}
+
+
+def test_the_bots_own_words_work_typed_at_the_photo_question():
+    for text, intent in (("no photos", "faq_add_photos"), ("skip", "stop"), ("later", "goodbye"),
+                         ("i'll send pics later tonight", "inform")):
+        t = turn(intent, text, requested=EVIDENCE)
+        assert answers_the_question(t), text
+        assert understand(t, {}, ORDERS).slots[EVIDENCE] is True
+    later = understand(turn("goodbye", "later", requested=EVIDENCE), {}, ORDERS)
+    assert "send the photos here any time" in later.messages[0]
+
+
+def test_a_question_at_the_summary_changes_nothing_and_offers_the_change():
+    out = understand(turn("inform", "can i ask for a resend instead of refund?", requested=CONFIRM,
+                          resolution="another_item"), {**FULL_DRAFT, RESOLUTION: "full_refund"}, ORDERS)
+    assert out.slots == {} and out.offer_resolution == "another_item" and "Yes, you can" in out.messages[0]
+    assert not answers_the_question(turn("faq_refund_time", "before i say yes, how long does a refund usually "
+                                                            "take?", requested=CONFIRM))
+
+
+def test_corrections_at_the_summary_change_only_what_is_named():
+    out = understand(turn(text="the description should say the zip broke on day one", requested=CONFIRM),
+                     {**FULL_DRAFT, CONFIRM: True}, ORDERS)
+    assert out.slots == {DESCRIPTION: "the zip broke on day one", CONFIRM: None}
+    out = understand(turn(text="forget the replacement, just refund me fully", requested=DESCRIPTION,
+                          resolution="another_item"), FULL_DRAFT, ORDERS)
+    assert out.slots[RESOLUTION] == "full_refund" and DESCRIPTION not in out.slots
+
+
+def test_a_description_naming_the_packaging_keeps_both_problems():
+    draft = {k: v for k, v in FULL_DRAFT.items() if k != DESCRIPTION}
+    draft[PROBLEMS] = ["damaged", "not_working"]
+    out = understand(turn(text="packaging looked fine but the case was cracked inside", problem="no_packaging",
+                          requested=DESCRIPTION), draft, ORDERS)
+    assert PROBLEMS not in out.slots and out.slots[DESCRIPTION].startswith("packaging looked fine")
+
+
+@pytest.mark.parametrize("text,amount", [("half", "9.25"), ("ugh. 12.40", "12.40"), ("partial refund of $5", "5.00")])
+def test_typed_amounts(text, amount):
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "partial_refund"}
+    assert understand(turn(text=text, requested=AMOUNT), draft, ORDERS).slots[AMOUNT] == amount
+
+
+def test_an_amount_over_the_price_is_refused_when_given_not_at_filing():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"]}
+    out = understand(turn(text="partial refund of 100", requested=RESOLUTION), draft, ORDERS)
+    assert out.slots[RESOLUTION] == "partial_refund" and out.slots.get(AMOUNT) is None
+    assert "18.50" in out.messages[0]
+
+
+def test_resolutions_in_words_at_the_resolution_question():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"]}
+    for text, wanted in (("another one in black please", "another_item"), ("i want my money back", "full_refund"),
+                         ("can i keep it and get some money back?", "partial_refund")):
+        t = turn(text=text, requested=RESOLUTION)
+        assert answers_the_question(t) and understand(t, draft, ORDERS).slots[RESOLUTION] == wanted
+
+
+def test_another_order_starts_the_facts_over():
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["size_mismatch"]}
+    out = understand(turn(text="sorry wrong order, i meant the earbuds", item="earbuds", problem="wrong_item",
+                          requested=RESOLUTION), draft, ORDERS)
+    assert out.slots[ORDER] == EARBUDS.order.number and out.slots[PROBLEMS] is None and out.slots[RECEIVED] is None
+
+
+def test_the_second_one_in_the_list_shown():
+    out = understand(turn(text="the second one", requested=ORDER), {}, ORDERS)
+    assert out.slots[ORDER] == DRESS.order.number  # the eligible orders, in the order the buttons showed them
+
+
+def test_a_sentence_at_the_problem_question_with_a_clear_cue():
+    t = Turn("open_dispute", "the side seam split open the first time i wore it", (), PROBLEMS,
+             problem_cues=["damaged"])
+    out = understand(t, {ORDER: DRESS.order.number, RECEIVED: True}, ORDERS)
+    assert out.slots[PROBLEMS] == ["damaged"] and "seam split" in out.slots[DESCRIPTION]
