@@ -13,7 +13,7 @@ from bot.disputes.matching import match_orders
 
 from .common import button, buyer_id, dispute_buttons, services
 from .replies import dispute_text
-from .dispute_form import _named_order, ask_current_step, start_instead
+from .dispute_form import named_order, ask_current_step, start_instead
 from .disputes import ActionConfirmPending
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
 
@@ -87,7 +87,7 @@ def has_dispute_facts(tracker: Tracker, buyer: str) -> bool:
     text = (tracker.latest_message.get("text") or "").lower()
     if not any(word in text for word in ("dispute", "refund", "claim", "complain")):
         return False
-    return _named_order(tracker, services().disputes.list_orders(buyer)) is not None
+    return named_order(tracker, services().disputes.list_orders(buyer)) is not None
 
 
 class ActionLastResort(Action):

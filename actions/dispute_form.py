@@ -60,7 +60,7 @@ def save_draft(buyer: str, slots: Dict[str, Any]) -> None:
         log.exception("could not save the dispute draft")
 
 
-def _named_order(tracker: Tracker, summaries) -> Optional[Any]:
+def named_order(tracker: Tracker, summaries) -> Optional[Any]:
     """The order the message names (number, "my last order", item words), if exactly one fits."""
     by_number = {s.order.number: s for s in summaries}
     for value in entity_values(tracker, "order_number"):
@@ -90,7 +90,7 @@ class ActionStartDispute(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         disputes = services().disputes
         orders = disputes.list_orders(buyer)
-        named = _named_order(tracker, orders)
+        named = named_order(tracker, orders)
         if named is not None and named.dispute_number:
             details = disputes.dispute_status(buyer, named.dispute_number)
             dispatcher.utter_message(text=f"{named.order.item} already has a dispute, so I won't open another one:")
@@ -383,5 +383,5 @@ async def start_instead(dispatcher: CollectingDispatcher, tracker: Tracker, doma
 
 def undisputed_order_named(tracker: Tracker, buyer: str) -> Optional[Any]:
     """The order the message names, when it has no dispute (so "change/escalate my dispute" cannot mean it)."""
-    named = _named_order(tracker, services().disputes.list_orders(buyer))
+    named = named_order(tracker, services().disputes.list_orders(buyer))
     return named if named is not None and not named.dispute_number else None

@@ -10,10 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation import answers
 from bot.disputes.matching import match_orders
+from bot.disputes.problems import ProblemCode
 from bot.disputes.services import DisputeDetails
 
 from .common import button, entity_values, needs_buyer, services
-from .dispute_form import ActionStartDispute, _named_order
+from .dispute_form import ActionStartDispute, named_order
 from .disputes import (
     ActionAttachEvidence,
     ActionCancelDispute,
@@ -36,9 +37,7 @@ PICKERS = {
 }
 _POSITIONS = {"first": 0, "1st": 0, "1": 0, "one": 0, "top": 0, "second": 1, "2nd": 1, "2": 1, "two": 1,
               "third": 2, "3rd": 2, "3": 2, "three": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1, "bottom": -1}
-_VALID_PROBLEMS = {"not_received", "brand_mismatch", "model_mismatch", "size_mismatch", "color_mismatch",
-                   "material_mismatch", "weight_mismatch", "no_packaging", "not_working", "rusted_faded", "damaged",
-                   "wrong_item", "missing_parts", "counterfeit"}
+_VALID_PROBLEMS = {p.value for p in ProblemCode}
 MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 'my earbuds arrived broken' or "
           "'where is my refund'.")
 WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
@@ -118,7 +117,7 @@ class ActionTriage(Action):
                 return stay + await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
         problems = [p for p in entity_values(tracker, "problem") if p in _VALID_PROBLEMS]
         orders = services().disputes.list_orders(buyer)
-        named = _named_order(tracker, orders)
+        named = named_order(tracker, orders)
         text = tracker.latest_message.get("text") or ""
         if problems or (named is not None and answers.resolution_in(text)):
             return await ActionStartDispute().run(dispatcher, tracker, domain)
