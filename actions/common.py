@@ -105,3 +105,24 @@ def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
         buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
     buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))
     return buttons
+
+
+ANSWERS_TO_FOLLOW = ("action_check_protection", "action_dispute_status", "action_refund_status")
+
+
+def follow_up_of(tracker: Tracker) -> Optional[str]:
+    """The action that answered the previous message, when this one only asks the same about another order
+    ("and the dress?" after the earbuds' protection)."""
+    from bot.conversation.answers import is_follow_up
+
+    if not is_follow_up(tracker.latest_message.get("text") or "") or tracker.active_loop.get("name"):
+        return None
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") if event.get("name") in ANSWERS_TO_FOLLOW else None
+    return None

@@ -11,9 +11,9 @@ from bot.conversation.draft import FORM_SLOTS
 
 from bot.disputes.matching import match_orders
 
-from .common import button, buyer_id, dispute_buttons, services
+from .common import button, buyer_id, dispute_buttons, follow_up_of, services
 from .replies import dispute_text
-from .dispute_form import named_order, ask_current_step, start_instead
+from .dispute_form import answer_again, ask_current_step, named_order, start_instead
 from .disputes import ActionConfirmPending
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
 
@@ -42,6 +42,9 @@ class ActionFallback(Action):
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
         pick_for = tracker.get_slot("pick_for")
         buyer = buyer_id(tracker)
+        previous = follow_up_of(tracker) if buyer is not None else None
+        if previous is not None:  # "what about the shoes?" after a status answer
+            return await answer_again(previous, dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(
                 tracker.latest_message.get("text") or "", verb=pending_verb(tracker)) is not None:
             return await ActionConfirmPending().run(dispatcher, tracker, domain)  # "yep go" read as unsure

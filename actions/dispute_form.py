@@ -18,7 +18,16 @@ import logging
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.nlu.problem_cues import cue_codes
 
-from .common import NOT_SIGNED_IN, button, buyer_id, dispute_buttons, entity_values, needs_buyer, services
+from .common import (
+    NOT_SIGNED_IN,
+    button,
+    buyer_id,
+    dispute_buttons,
+    entity_values,
+    follow_up_of,
+    needs_buyer,
+    services,
+)
 from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
 
 log = logging.getLogger(__name__)
@@ -88,6 +97,9 @@ class ActionStartDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        previous = follow_up_of(tracker)
+        if previous is not None:  # "and the dress?": the question just answered, about another order
+            return [SlotSet("can_start_dispute", False)] + await answer_again(previous, dispatcher, tracker, domain)
         disputes = services().disputes
         orders = disputes.list_orders(buyer)
         named = named_order(tracker, orders)
@@ -385,3 +397,14 @@ def undisputed_order_named(tracker: Tracker, buyer: str) -> Optional[Any]:
     """The order the message names, when it has no dispute (so "change/escalate my dispute" cannot mean it)."""
     named = named_order(tracker, services().disputes.list_orders(buyer))
     return named if named is not None and not named.dispute_number else None
+
+
+async def answer_again(action_name: str, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> List[EventType]:
+    """Runs the action that answered the previous question (protection, status, refund) for this message."""
+    from .disputes import ActionDisputeStatus, ActionRefundStatus
+    from .orders import ActionCheckProtection
+
+    action = {"action_check_protection": ActionCheckProtection, "action_dispute_status": ActionDisputeStatus,
+              "action_refund_status": ActionRefundStatus}[action_name]()
+    return list(await action.run(dispatcher, tracker, domain) or [])

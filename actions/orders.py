@@ -44,6 +44,9 @@ class ActionCheckProtection(Action):
             chosen = [by_number[order.number]] if order else []
         elif items:
             chosen = [by_number[o.number] for o in match_orders([s.order for s in summaries], " ".join(map(str, items)))]
+        else:  # "and the dress?" with no item tagged: the words of the message
+            chosen = [by_number[o.number] for o in match_orders([s.order for s in summaries],
+                                                                tracker.latest_message.get("text") or "")]
         min_days = services().settings.rules.min_protection_days
         if len(chosen) == 1:
             dispatcher.utter_message(text=protection_text(chosen[0], min_days))

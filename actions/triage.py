@@ -13,8 +13,8 @@ from bot.disputes.matching import match_orders
 from bot.disputes.problems import ProblemCode
 from bot.disputes.services import DisputeDetails
 
-from .common import button, entity_values, needs_buyer, services
-from .dispute_form import ActionStartDispute, named_order
+from .common import button, entity_values, follow_up_of, needs_buyer, services
+from .dispute_form import ActionStartDispute, answer_again, named_order
 from .disputes import (
     ActionAttachEvidence,
     ActionCancelDispute,
@@ -104,6 +104,9 @@ class ActionTriage(Action):
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         stay = [SlotSet("can_start_dispute", False)]
+        previous = follow_up_of(tracker)
+        if previous is not None:
+            return stay + await answer_again(previous, dispatcher, tracker, domain)
         if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(tracker.latest_message.get("text") or "",
                                                                           verb=pending_verb(tracker)) is not None:
             return stay + list(await ActionConfirmPending().run(dispatcher, tracker, domain) or [])

@@ -261,3 +261,12 @@ def settle_wrong_item(text: str, problems: list) -> list:
     if "wrong_item" in problems and _ATTRIBUTE_INSTEAD.search(t) and len(problems) > 1:
         return [p for p in problems if p != "wrong_item"]
     return problems
+
+
+_FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|and for|also for)\b")
+
+
+def is_follow_up(text: str) -> bool:
+    """"and the dress?", "what about the shoes": the previous question again, about something else."""
+    t = normalise(text)
+    return bool(_FOLLOW_UP.match(t)) and len(t.split()) <= 6

@@ -362,3 +362,14 @@ def test_which_dispute_answered_by_the_item(svc):
                                                    slots={"pick_for": "escalate_dispute"}))
     assert slots_of(events)["awaiting_confirmation"] is True and "Escalate dispute" in texts(messages)
     assert slots_of(events)["pending_action"] == f"escalate:{shoes_dispute(svc)}"
+
+
+def test_a_follow_up_question_asks_the_previous_question_about_another_order(svc):
+    events = [{"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "how many days left on my earbuds"},
+              {"event": "action", "name": "action_check_protection"},
+              {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "and the dress?"}]
+    t = tracker("open_dispute", "and the dress?", entities=[("item", "dress")], events=events)
+    events, messages = run(ActionStartDispute(), t)
+    assert slots_of(events)["can_start_dispute"] is False and "16 days of Buyer Protection" in texts(messages)
