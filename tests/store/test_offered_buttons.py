@@ -61,3 +61,12 @@ def test_a_typed_button_title_counts_as_a_tap_of_the_latest_buttons_only(engine,
     assert payloads.admit("c1", "Yes, cancel it") == "Yes, cancel it"
     assert payloads.admit("c2", "partial refund") == "partial refund"  # another conversation's buttons
     assert payloads.admit("c1", "a partial refund would be fine i guess") == "a partial refund would be fine i guess"
+
+
+def test_a_reply_without_buttons_retires_the_typed_titles_of_earlier_ones(engine, clock):
+    payloads = OfferedPayloads(SqlOfferedButtons(engine, clock))
+    _offer(payloads, "c1", ("/affirm", "Yes, file it"))
+    clock.advance(seconds=1)
+    payloads.remember("c1", [{"text": "Done: dispute 1 is open.", "buttons": []}])
+    assert payloads.admit("c1", "yes file it") == "yes file it"  # read as text, not a stale tap
+    assert payloads.admit("c1", "/affirm") == "/affirm"  # the tap itself still works, as before
