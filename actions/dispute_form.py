@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.conversation import draft as form
+from bot.disputes.errors import DomainError
 from bot.disputes.evidence import Upload
 from bot.disputes.model import Resolution
 
@@ -206,7 +207,8 @@ class ValidateDisputeForm(FormValidationAction):
             return [SlotSet("requested_slot", requested)]
         orders = services().disputes.list_orders(buyer)
         draft = _draft(tracker)
-        outcome = form.understand(turn, draft, orders)
+        outcome = form.understand(turn, draft, orders,
+                                  max_files=services().settings.rules.max_evidence_files_per_dispute)
         if outcome.unanswered_question and intent in INTERJECTIONS | {"nlu_fallback"} - {"stop", "cancel_dispute"}:
             return [SlotSet("requested_slot", requested)]
         for i, text in enumerate(outcome.messages):
@@ -230,6 +232,8 @@ class ValidateDisputeForm(FormValidationAction):
         if not tracker.get_slot("draft_id"):
             events.append(SlotSet("draft_id", uuid.uuid4().hex))
         tracker.add_slots(events)
+        if tracker.get_slot(form.CONFIRM) is True and form.next_slot(_draft(tracker)) is None:
+            return events + file_or_keep(dispatcher, tracker, buyer)
         if outcome.slots:
             save_draft(buyer, _draft(tracker))
         return events + await self._next(dispatcher, tracker, domain)
@@ -322,7 +326,57 @@ class ActionAskConfirmFiling(Action):
         return []
 
 
+def file_dispute(dispatcher: CollectingDispatcher, tracker: Tracker, buyer: str) -> str:
+    """Files the confirmed form and says so; returns the dispute number. Raises what the store raises."""
+    svc = services()
+    uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in tracker.get_slot("evidence_files") or []]
+    details = svc.disputes.open_dispute(
+        buyer,
+        tracker.get_slot(form.ORDER),
+        received=bool(tracker.get_slot(form.RECEIVED)),
+        problems=tracker.get_slot(form.PROBLEMS) or [],
+        resolution=tracker.get_slot(form.RESOLUTION) or "full_refund",
+        refund_amount=tracker.get_slot(form.AMOUNT),
+        description=tracker.get_slot(form.DESCRIPTION) or "",
+        evidence=uploads,
+        # One form, one dispute: a retried or duplicated final "yes" answers with the same dispute.
+        submission_key=f"{tracker.sender_id}:{tracker.get_slot('draft_id')}",
+    )
+    d = details.dispute
+    dispatcher.utter_message(
+        text=f"Done: dispute {d.number} is open. The seller has {svc.settings.rules.seller_response_days} days, "
+             f"until {day(d.seller_deadline)}, to respond. If they don't, the Dispute Team takes over "
+             "automatically. You can add photos or change the dispute while it is open.")
+    return d.number
+
+
+NOT_FILED_KEPT = ("Nothing is lost: your dispute is still here, exactly as you confirmed it. Say yes to try again, "
+                  "or tell me what to change.")
+
+
+def file_or_keep(dispatcher: CollectingDispatcher, tracker: Tracker, buyer: str) -> List[EventType]:
+    """Files the dispute as the form's last step, while the form is still open: if filing fails, the buyer's
+    confirmed draft stays in the form (and in the store) and a new yes files it, exactly once."""
+    try:
+        number = file_dispute(dispatcher, tracker, buyer)
+    except DomainError as exc:
+        dispatcher.utter_message(text=f"I couldn't file it: {exc.message} {NOT_FILED_KEPT}",
+                                 buttons=[button("Yes, file it", "affirm"), button("No, change something", "deny")])
+        return [SlotSet(form.CONFIRM, None), SlotSet("summary_declined", True),
+                SlotSet("requested_slot", form.CONFIRM)]
+    except Exception:
+        log.exception("filing failed for conversation %s", tracker.sender_id)
+        dispatcher.utter_message(text=f"Sorry, something went wrong on my side and the dispute is not filed yet. "
+                                      f"{NOT_FILED_KEPT}", buttons=[button("Yes, file it", "affirm")])
+        return [SlotSet(form.CONFIRM, None), SlotSet("summary_declined", True),
+                SlotSet("requested_slot", form.CONFIRM)]
+    return reset_draft() + [SlotSet("last_dispute", number), SlotSet("requested_slot", None)]
+
+
 class ActionFileDispute(Action):
+    """After the form: files a confirmed draft the form did not file itself (the form normally files on the
+    final yes, see `file_or_keep`), so a confirmation is never dropped."""
+
     def name(self) -> Text:
         return "action_file_dispute"
 
@@ -330,26 +384,8 @@ class ActionFileDispute(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         if tracker.get_slot(form.CONFIRM) is not True:
             return []
-        svc = services()
-        uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in tracker.get_slot("evidence_files") or []]
-        details = svc.disputes.open_dispute(
-            buyer,
-            tracker.get_slot(form.ORDER),
-            received=bool(tracker.get_slot(form.RECEIVED)),
-            problems=tracker.get_slot(form.PROBLEMS) or [],
-            resolution=tracker.get_slot(form.RESOLUTION) or "full_refund",
-            refund_amount=tracker.get_slot(form.AMOUNT),
-            description=tracker.get_slot(form.DESCRIPTION) or "",
-            evidence=uploads,
-            # One form, one dispute: a retried or duplicated final "yes" answers with the same dispute.
-            submission_key=f"{tracker.sender_id}:{tracker.get_slot('draft_id')}",
-        )
-        d = details.dispute
-        dispatcher.utter_message(
-            text=f"Done: dispute {d.number} is open. The seller has {svc.settings.rules.seller_response_days} days, "
-                 f"until {day(d.seller_deadline)}, to respond. If they don't, the Dispute Team takes over "
-                 "automatically. You can add photos or change the dispute while it is open.")
-        return reset_draft() + [SlotSet("last_dispute", d.number)]
+        number = file_dispute(dispatcher, tracker, buyer)
+        return reset_draft() + [SlotSet("last_dispute", number)]
 
 
 class ActionStopForm(Action):

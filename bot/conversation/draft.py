@@ -117,7 +117,8 @@ def answers_the_question(turn: Turn) -> bool:
     return False
 
 
-def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]) -> Outcome:
+def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary],
+               max_files: Optional[int] = None) -> Outcome:
     """What this turn changes in the draft. `orders` are the buyer's orders with eligibility.
 
     The question asked comes first: a typed answer to it ("no photos", "ok yes file it", "half") counts
@@ -139,7 +140,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
     if turn.intent == SEND_EVIDENCE:
         # Files (or "here are the photos"): nothing else in the draft changes.
         if turn.attachments:
-            _attach(turn, draft, out, put)
+            _attach(turn, draft, out, put, max_files)
         else:
             out.messages.append(NO_FILE_CAME)
         return out
@@ -161,7 +162,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             put(DESCRIPTION, described)
 
     if turn.attachments:
-        _attach(turn, draft, out, put)
+        _attach(turn, draft, out, put, max_files)
     elif asked == EVIDENCE:
         said = answers.photos_answer(turn.text) or ("none" if turn.intent == "deny" else None)
         if said:
@@ -314,10 +315,17 @@ def _question_at_summary(turn: Turn, merged: Dict[str, Any], out: Outcome) -> No
         out.unanswered_question = True
 
 
-def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put) -> None:
-    names = ", ".join(a.get("name") or "file" for a in turn.attachments)
-    out.messages.append(f"Attached: {names}.")
-    put("evidence_files", list(draft.get("evidence_files") or []) + list(turn.attachments))
+def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put, max_files: Optional[int] = None) -> None:
+    """Files sent during the form. The dispute's file limit is checked here, when they arrive, not at filing."""
+    kept = list(draft.get("evidence_files") or [])
+    room = len(turn.attachments) if max_files is None else max(0, max_files - len(kept))
+    taken, refused = list(turn.attachments)[:room], list(turn.attachments)[room:]
+    if taken:
+        out.messages.append("Attached: " + ", ".join(a.get("name") or "file" for a in taken) + ".")
+        put("evidence_files", kept + taken)
+    if refused:
+        out.messages.append(f"A dispute can have at most {max_files} files, so I didn't attach: "
+                            + ", ".join(a.get("name") or "file" for a in refused) + ".")
 
 
 def _yes_or_no(turn: Turn) -> Optional[bool]:

@@ -108,17 +108,54 @@ def test_form_turns_and_filing(svc):
     assert draft["requested_slot"] == "confirm_filing"
     _, summary = run(ActionAskConfirmFiling(), tracker(slots=draft))
     assert "Left bud is cracked" in texts(summary) and "full refund" in texts(summary)
-    events, _ = run(ValidateDisputeForm(), tracker("affirm", "yes", slots=draft))
+    confirmed = dict(draft)
+    # the final yes files while the form is still open (a failure would keep the form on this step)
+    events, messages = run(ValidateDisputeForm(), tracker("affirm", "yes", slots=draft))
     draft.update(slots_of(events))
-    assert draft["confirm_filing"] is True and draft["requested_slot"] is None
-    events, messages = run(ActionFileDispute(), tracker(slots=draft))
-    number = slots_of(events)["last_dispute"]
+    number = draft["last_dispute"]
+    assert draft["requested_slot"] is None and draft["confirm_filing"] is None
     assert f"dispute {number} is open" in texts(messages)
     stored = svc.disputes.dispute_status("anna", number).dispute
     assert stored.status is DisputeStatus.AWAITING_SELLER and stored.claim.description == "Left bud is cracked"
-    # a repeated final "yes" (retry, double tap) files nothing new
-    run(ActionFileDispute(), tracker(slots=draft))
+    # after the form, action_file_dispute has nothing left to file
+    assert run(ActionFileDispute(), tracker(slots=draft)) == ([], [])
+    # a repeated final "yes" (retry, double tap) on the confirmed draft files nothing new
+    events, messages = run(ActionFileDispute(), tracker(slots={**confirmed, "confirm_filing": True}))
+    assert slots_of(events)["last_dispute"] == number and f"dispute {number} is open" in texts(messages)
     assert len([d for d in svc.disputes.list_disputes("anna") if d.order.number == EARBUDS]) == 1
+
+
+def test_a_filing_that_fails_keeps_the_confirmed_draft_and_the_next_yes_files_once(svc, monkeypatch):
+    draft = {"draft_id": "d1", "dispute_order": EARBUDS, "item_received": True, "problems": ["damaged"],
+             "resolution": "full_refund", "description": "cracked", "evidence_done": True,
+             "requested_slot": "confirm_filing"}
+    real = svc.disputes.open_dispute
+
+    def down(*args, **kwargs):
+        raise ConnectionError("database connection terminated")
+
+    monkeypatch.setattr(svc.disputes, "open_dispute", down)
+    events, messages = run(ValidateDisputeForm(), tracker("affirm", "yes file it", slots=draft))
+    kept = slots_of(events)
+    assert kept["requested_slot"] == "confirm_filing" and kept["confirm_filing"] is None
+    assert "dispute_order" not in kept or kept["dispute_order"] == EARBUDS  # nothing of the draft is dropped
+    assert "Nothing is lost" in texts(messages)
+    assert not [d for d in svc.disputes.list_disputes("anna") if d.order.number == EARBUDS]
+    monkeypatch.setattr(svc.disputes, "open_dispute", real)
+    for _ in range(2):  # the retry, and a duplicated retry
+        events, messages = run(ValidateDisputeForm(), tracker("affirm", "yes", slots={**draft, **kept}))
+        assert "is open" in texts(messages)
+    assert len([d for d in svc.disputes.list_disputes("anna") if d.order.number == EARBUDS]) == 1
+
+
+def test_a_rule_violation_at_filing_is_said_and_the_draft_stays(svc):
+    svc.disputes.open_dispute("anna", EARBUDS, received=True, problems=["damaged"])  # filed elsewhere meanwhile
+    draft = {"draft_id": "d2", "dispute_order": EARBUDS, "item_received": True, "problems": ["damaged"],
+             "resolution": "full_refund", "description": "", "evidence_done": True,
+             "requested_slot": "confirm_filing"}
+    events, messages = run(ValidateDisputeForm(), tracker("affirm", "yes", slots=draft))
+    assert slots_of(events)["requested_slot"] == "confirm_filing"
+    assert "already has an open dispute" in texts(messages) and "Nothing is lost" in texts(messages)
 
 
 def test_form_steps_aside_for_questions(svc):

@@ -260,3 +260,12 @@ def test_a_sentence_at_the_problem_question_with_a_clear_cue():
              problem_cues=["damaged"])
     out = understand(t, {ORDER: DRESS.order.number, RECEIVED: True}, ORDERS)
     assert out.slots[PROBLEMS] == ["damaged"] and "seam split" in out.slots[DESCRIPTION]
+
+
+def test_the_file_limit_is_checked_when_files_arrive():
+    existing = [{"sha256": f"{i:064x}", "name": f"{i}.jpg"} for i in range(9)]
+    t = Turn("send_evidence", "", (), EVIDENCE, attachments=[{"sha256": "a" * 64, "name": "ten.jpg"},
+                                                              {"sha256": "b" * 64, "name": "eleven.jpg"}])
+    out = understand(t, {"evidence_files": existing}, ORDERS, max_files=10)
+    assert len(out.slots["evidence_files"]) == 10 and "eleven.jpg" in out.messages[-1]
+    assert "ten.jpg" in out.messages[0]
