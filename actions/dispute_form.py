@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.conversation import answers
 from bot.conversation import draft as form
 from bot.disputes.errors import DomainError
 from bot.disputes.evidence import Upload
@@ -87,6 +88,17 @@ def named_order(tracker: Tracker, summaries) -> Optional[Any]:
     return by_number[matches[0].number] if len(matches) == 1 else None
 
 
+def _problems_named(tracker: Tracker) -> List[EventType]:
+    problems = answers.settle_wrong_item(tracker.latest_message.get("text") or "",
+                                         [p for p in entity_values(tracker, "problem") if p in form.VALID_PROBLEMS])
+    if not problems:
+        return []
+    if "not_received" in problems:
+        return [SlotSet(form.RECEIVED, False), SlotSet(form.PROBLEMS, ["not_received"]),
+                SlotSet(form.RESOLUTION, "full_refund")]
+    return [SlotSet(form.RECEIVED, True), SlotSet(form.PROBLEMS, problems)]
+
+
 class ActionStartDispute(Action):
     """Before the form: the order named in the message may already have a dispute (its status is told), may be
     too late (the reason and what to do instead), or may have a draft the buyer left (it is picked up)."""
@@ -126,8 +138,10 @@ class ActionStartDispute(Action):
         if draft is None:
             if intent == "continue_dispute":
                 dispatcher.utter_message(text="I don't have an unfinished dispute saved for you, so let's start one.")
-            # The order named now (or in the question this "yes" answers) is the form's first field.
-            return start + ([SlotSet(form.ORDER, named.order.number)] if named is not None else [])
+            # The order named now (or in the question this "yes" answers) is the form's first field, and the
+            # problems named with it come along (the form reads the message again when it starts anyway).
+            return start + ([SlotSet(form.ORDER, named.order.number)] if named is not None else []) + \
+                _problems_named(tracker)
         item = next((s.order.item for s in orders if s.order.number == draft.order_number), draft.order_number)
         dispatcher.utter_message(text=f"Let's pick up your dispute about the {item} where you left it.")
         kept = [SlotSet(slot, draft.fields.get(slot)) for slot in SAVED_SLOTS if draft.fields.get(slot) is not None]

@@ -55,6 +55,33 @@ def offer_dispute(dispatcher, summary) -> List[EventType]:
                       f"open:{summary.order.number}", "Yes, open a dispute", "No")
 
 
+def previous_message(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """The buyer's message before this one (its text and what the NLU read in it)."""
+    seen = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen:
+                return {**(event.get("parse_data") or {}), "text": event.get("text") or "",
+                        "metadata": tracker.latest_message.get("metadata")}
+            seen = True
+    return None
+
+
+def _problems_in(message: Dict[str, Any]) -> List[str]:
+    return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "problem"
+            and e.get("value") in _VALID_PROBLEMS]
+
+
+def with_message(tracker: Tracker, message: Dict[str, Any]) -> Tracker:
+    """The tracker as if `message` were the latest, keeping the current message's resolution words."""
+    copy = tracker.copy()
+    current = tracker.latest_message
+    copy.latest_message = {**message, "intent": current.get("intent"),
+                           "entities": list(message.get("entities") or []) + [
+                               e for e in current.get("entities") or [] if e.get("entity") != "problem"]}
+    return copy
+
+
 def pending_verb(tracker: Tracker) -> str:
     return (tracker.get_slot("pending_action") or "").partition(":")[0]
 
@@ -128,6 +155,11 @@ class ActionTriage(Action):
             if named.dispute_number:
                 return await ActionStartDispute().run(dispatcher, tracker, domain)  # tells that dispute's status
             return stay + offer_dispute(dispatcher, named)
+        earlier = previous_message(tracker)
+        if answers.resolution_in(text) and earlier is not None and _problems_in(earlier):
+            # "my dress faded ... how long does a refund take?" (answered), then "full refund then": the facts
+            # are in the message before.
+            return await ActionStartDispute().run(dispatcher, with_message(tracker, earlier), domain)
         if pick_for in PICKERS:
             dispatcher.utter_message(text="I couldn't tell which dispute you mean. Tap one above, or type the item "
                                           "or the 12-digit dispute number.")

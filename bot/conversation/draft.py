@@ -34,6 +34,7 @@ _ADDING = re.compile(r"\b(also|too|as well|plus|and also|another problem|on top|
 _NO_EVIDENCE = re.compile(r"\b(no|none|skip|don'?t have|dont have|without|later|no photos?|nothing)\b", re.I)
 _DONE = re.compile(r"\b(done|that'?s all|thats it|finished|ok|okay|next)\b", re.I)
 _VALID_PROBLEMS = {p.value for p in ProblemCode}
+VALID_PROBLEMS = frozenset(_VALID_PROBLEMS)
 # Answers to "did you receive it?" that the intent classifier may file as inform: "yes it arrived", "never came".
 _SAYS_NO = re.compile(r"\b(no|nope|nah|never|not|didn'?t|hasn'?t|haven'?t|nothing)\b", re.I)
 _SAYS_YES = re.compile(r"\b(yes|yeah|yep|yup|ya|arrived|received|got it|came|delivered)\b", re.I)

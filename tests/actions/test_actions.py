@@ -410,3 +410,18 @@ def test_a_follow_up_question_asks_the_previous_question_about_another_order(svc
     t = tracker("open_dispute", "and the dress?", entities=[("item", "dress")], events=events)
     events, messages = run(ActionStartDispute(), t)
     assert slots_of(events)["can_start_dispute"] is False and "16 days of Buyer Protection" in texts(messages)
+
+
+def test_a_choice_after_an_answered_question_takes_the_facts_of_the_message_before(svc):
+    from actions.triage import ActionTriage
+
+    before = {"intent": {"name": "faq_refund_time"}, "text": "my dress faded after one wash. how long does a "
+              "refund take?", "entities": [{"entity": "item", "value": "dress"},
+                                          {"entity": "problem", "value": "rusted_faded"}]}
+    events = [{"event": "user", "text": before["text"], "parse_data": before},
+              {"event": "action", "name": "utter_faq_refund_time"}, {"event": "action", "name": "action_listen"},
+              {"event": "user", "text": "full refund then"}]
+    events, _ = run(ActionTriage(), tracker("inform", "full refund then", events=events))
+    started = slots_of(events)
+    assert started["can_start_dispute"] is True and started["dispute_order"] == DRESS
+    assert started["problems"] == ["rusted_faded"]
