@@ -190,13 +190,20 @@ _NOT_PROBLEM_WORDS = {
 
 
 def problems_denied(text: str) -> set:
-    """Problem codes the buyer says are NOT the problem: "actually it's size not colour" -> {color_mismatch}."""
+    """Problem codes the buyer says are NOT the problem: "it's the size, not the colour" -> {color_mismatch}.
+    "it's not the brand they advertised" is the complaint itself, so a bare "not X" counts only in a correction
+    ("actually ... not the colour")."""
     t = normalise(text)
     denied = set()
-    for match in re.finditer(r"\b(?:not|isn'?t|no longer)\s+(?:the\s+|a\s+)?([a-z]+(?:\s+item)?)", t):
-        code = _NOT_PROBLEM_WORDS.get(match.group(1))
-        if code:
-            denied.add(code)
+    contrast = re.finditer(r"\b([a-z]+)\s*,?\s+(?:and\s+)?(?:not|isn'?t)\s+(?:the\s+|a\s+)?([a-z]+(?:\s+item)?)", t)
+    for match in contrast:
+        if match.group(1) in _NOT_PROBLEM_WORDS and _NOT_PROBLEM_WORDS.get(match.group(2)):
+            denied.add(_NOT_PROBLEM_WORDS[match.group(2)])
+    if is_correction(t):
+        for match in re.finditer(r"\b(?:not|isn'?t|no longer)\s+(?:the\s+|a\s+)?([a-z]+(?:\s+item)?)", t):
+            code = _NOT_PROBLEM_WORDS.get(match.group(1))
+            if code:
+                denied.add(code)
     return denied
 
 

@@ -80,7 +80,8 @@ CUES: Dict[str, List[str]] = {
         r"\boxidi[sz]",
     ],
     "damaged": [
-        r"\bbr[oa]ke\b|\bbroken\b|\bbreak|\bbrok(?:n|ne)\b", r"\bcrack", r"\bscratch", r"\bdent", r"\bshatter", r"\bsmash",
+        r"\bbr[oa]ke\b|\bbroken\b|\bbreak|\bbrok(?:n|ne)\b", r"\bcrack", r"\bscratch", r"\bdent", r"\bshatter",
+        r"\bsmashed\b",
         r"\btorn\b|\bripped\b|\brip\b|\btear\b", r"\bchip(?:ped|s)?\b", r"\bhole\b", r"\bbent\b", r"\bdamage",
         r"\bleak", r"\bcrushed\b", r"\bdestroyed\b", r"\bruined\b", r"\bstain", r"\bfell off\b", r"\bcame off\b",
         r"\bsoak", r"\bwet\b", r"\bin pieces\b", r"\bseams?\b", r"\bstitch", r"\bsplit\b", r"\bwarp",
