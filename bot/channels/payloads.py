@@ -30,12 +30,12 @@ class OfferedPayloads:
         offers = [(b.get("payload"), str(b.get("title") or "")) for m in messages for b in (m.get("buttons") or [])
                   if isinstance(b, dict)]
         offers = [(payload_key(p), p, title) for p, title in offers if isinstance(p, str) and p.startswith("/")]
-        if not offers and any(m.get("text") for m in messages):
-            # A reply without buttons: its marker becomes the latest offer, so a button title typed now no
-            # longer taps a button from an earlier reply. The marker's key cannot be a payload's key.
-            offers = [(NO_BUTTONS_KEY, "", "")]
         if offers:
             self._store.add(conversation_id, offers)
+        elif any(m.get("text") for m in messages):
+            # A reply without buttons: its marker becomes the latest offer, so a button title typed now no
+            # longer taps a button from an earlier reply. The marker's key cannot be a payload's key.
+            self._store.mark(conversation_id, NO_BUTTONS_KEY)
 
     def payload_for_key(self, conversation_id: str, key: str) -> Optional[str]:
         """The offered payload whose payload_key is `key`, or None (never offered, or forgotten)."""

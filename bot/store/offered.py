@@ -51,6 +51,12 @@ class SqlOfferedButtons:
                 .order_by(b.c.offered_at.desc()).limit(KEEP_PER_CONVERSATION).scalar_subquery()
             conn.execute(delete(b).where(and_(b.c.conversation_id == conversation_id, b.c.payload_key.not_in(keep))))
 
+    def mark(self, conversation_id: str, key: str) -> None:
+        """One fixed-key row saying "the latest reply had no buttons": one statement, nothing to trim."""
+        with self._engine.begin() as conn:
+            conn.execute(_upsert(conn.dialect.name), [{"conversation_id": conversation_id, "payload_key": key,
+                                                       "payload": "", "title": "", "offered_at": self._clock.now()}])
+
     def by_key(self, conversation_id: str, key: str) -> Optional[Tuple[str, str]]:
         b = t.offered_buttons
         with read_connection(self._engine) as conn:
