@@ -110,6 +110,19 @@ def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
 ANSWERS_TO_FOLLOW = ("action_check_protection", "action_dispute_status", "action_refund_status")
 
 
+def previous_answer(tracker: Tracker) -> Optional[str]:
+    """The action that answered the buyer's previous message (the last one before the current message)."""
+    seen_current_message = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_current_message:
+                return None
+            seen_current_message = True
+        elif seen_current_message and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name")
+    return None
+
+
 def follow_up_of(tracker: Tracker) -> Optional[str]:
     """The action that answered the previous message, when this one only asks the same about another order
     ("and the dress?" after the earbuds' protection)."""
@@ -117,12 +130,5 @@ def follow_up_of(tracker: Tracker) -> Optional[str]:
 
     if not is_follow_up(tracker.latest_message.get("text") or "") or tracker.active_loop.get("name"):
         return None
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") if event.get("name") in ANSWERS_TO_FOLLOW else None
-    return None
+    previous = previous_answer(tracker)
+    return previous if previous in ANSWERS_TO_FOLLOW else None

@@ -11,7 +11,7 @@ from bot.conversation.draft import FORM_SLOTS
 
 from bot.disputes.matching import match_orders
 
-from .common import button, buyer_id, dispute_buttons, follow_up_of, services
+from .common import button, buyer_id, dispute_buttons, follow_up_of, previous_answer, services
 from .replies import dispute_text
 from .dispute_form import answer_again, ask_current_step, named_order, start_instead
 from .disputes import ActionConfirmPending
@@ -22,15 +22,7 @@ FALLBACK = "action_fallback"
 
 def previous_turn_was_fallback(tracker: Tracker) -> bool:
     """True when the bot's last answer before this message was itself a fallback."""
-    seen_current_message = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_current_message:
-                return False
-            seen_current_message = True
-        elif seen_current_message and event.get("event") == "action" and event.get("name") != "action_listen":
-            return event.get("name") == FALLBACK
-    return False
+    return previous_answer(tracker) == FALLBACK
 
 
 class ActionFallback(Action):
