@@ -26,6 +26,8 @@ import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bot.channels.relay import NO_ANSWER  # noqa: E402
 BATTERY = ROOT / "tests" / "conversations" / "battery"
 REPORTS = ROOT / "reports" / "conversations"
 
@@ -164,8 +166,9 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
             replies = [f"HTTP {response.status_code}: {response.text[:200]}"]
         said = " ".join(replies).lower()
         missing = [e for e in turn.expect if e.lower() not in said]
-        turns.append(TurnResult(turn.say, replies, silent=not messages or response.status_code != 200,
-                                missing=missing))
+        # The gateway's own stand-in answer counts as silence: the assistant itself said nothing.
+        silent = not messages or response.status_code != 200 or replies == [NO_ANSWER]
+        turns.append(TurnResult(turn.say, replies, silent=silent, missing=missing))
         everything += replies
     ok, problem = check_outcome(conversation, before, probe.disputes(conversation.buyer),
                                 probe.handed_off(conversation.buyer, sender), " ".join(everything).lower())

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 
 class StandInRasa(BaseHTTPRequestHandler):
     """Echoes; 'menu' offers buttons, 'long' answers 9000 characters, 'html' answers markup characters,
-    'crash' answers something that is not JSON, 'agent please' asks for a hand-off as action_request_human does."""
+    'crash' answers something that is not JSON, 'silent' answers no message, 'agent please' asks for a hand-off as action_request_human does."""
 
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -32,6 +32,8 @@ class StandInRasa(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"not json!")
             return
+        elif message == "silent":  # what Rasa answers when an action fails
+            reply = []
         elif message == "slow":
             time.sleep(0.5)
         elif message == "agent please":  # what action_request_human answers

@@ -3,6 +3,7 @@ the buttons offered. One conversation's turns go to Rasa one at a time, in arriv
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
@@ -14,6 +15,9 @@ from bot.rasa_client import RasaClient
 from bot.store.transcripts import SqlTranscripts
 
 MAX_LOCKS = 10_000
+NO_ANSWER = ("Sorry, I couldn't answer that just now. Your message is kept; please try again in a moment, or say "
+             "'agent' to reach a person.")
+log = logging.getLogger(__name__)
 
 
 def bot_message(message: Dict[str, Any]) -> Dict[str, Any]:
@@ -89,6 +93,11 @@ class Relay:
                         conversation_id, str(metadata.get("channel") or "unknown"), metadata.get("buyer_id"),
                         str(request.get("reason") or "asked"), dict(request.get("draft") or {})))
             bodies = [b for b in bodies if b["text"] or b["buttons"] or b["image"]]
+            if not bodies:
+                # Rasa answered nothing (an action that failed, a turn no policy could place): every buyer
+                # message gets an answer, and it says the message was not lost.
+                log.warning("no reply from the assistant for a turn in conversation %s", conversation_id)
+                bodies = [{"text": NO_ANSWER, "buttons": [], "image": None}]
             await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
             return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
                                                                    bodies))

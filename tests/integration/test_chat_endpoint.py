@@ -104,3 +104,10 @@ def test_rasa_down_is_a_clear_503(chat):
     chat.rasa.server_close()
     response = say(chat, "hi")
     assert response.status_code == 503 and "try again" in response.json()["error"]
+
+
+def test_a_turn_the_assistant_answers_with_nothing_still_gets_an_answer(chat):
+    response = say(chat, "silent")
+    assert response.status_code == 200
+    [message] = response.json()
+    assert "couldn't answer that just now" in message["text"] and "try again" in message["text"]
