@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.composition import Services, build_services
 from bot.disputes.errors import DomainError
+from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.model import DisputeStatus
 from bot.disputes.services import DisputeDetails
 
@@ -132,3 +133,25 @@ def follow_up_of(tracker: Tracker) -> Optional[str]:
         return None
     previous = previous_answer(tracker)
     return previous if previous in ANSWERS_TO_FOLLOW else None
+
+
+def orders_in_words(tracker: Tracker, summaries) -> List[Any]:
+    """The orders the message names without a number: "my last order", the item words the extractor tagged,
+    else the words of the whole message ("a dispute for my reel")."""
+    by_number = {s.order.number: s for s in summaries}
+    refs = entity_values(tracker, "order_ref")
+    if refs:
+        order = order_by_reference([s.order for s in summaries], str(refs[0]))
+        return [by_number[order.number]] if order else []
+    items = [str(i) for i in entity_values(tracker, "item")]
+    text = " ".join(items) if items else (tracker.latest_message.get("text") or "")
+    return [by_number[o.number] for o in match_orders([s.order for s in summaries], text)]
+
+
+def with_entities(tracker: Tracker, *entities: Dict[str, Any], keep: bool = True) -> Tracker:
+    """The tracker with entities added to its latest message (or instead of them), for running another action
+    as if the buyer had named that order or dispute."""
+    copy = tracker.copy()
+    kept = list(tracker.latest_message.get("entities") or []) if keep else []
+    copy.latest_message = {**tracker.latest_message, "entities": kept + list(entities)}
+    return copy

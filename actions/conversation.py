@@ -44,13 +44,15 @@ class ActionFallback(Action):
             chosen = picked_dispute(tracker, buyer)
             if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss
                 return await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
-        disputed = None if buyer is None or tracker.active_loop.get("name") else disputed_order_named(tracker, buyer)
+        outside_form = buyer is not None and not tracker.active_loop.get("name")
+        summaries = services().disputes.list_orders(buyer) if outside_form else []
+        disputed = disputed_order_named(tracker, summaries) if outside_form else None
         if disputed is not None:
             # "whats up with the charger case": one order with a dispute fits the words, so its status.
             details = services().disputes.dispute_status(buyer, disputed.dispute_number)
             dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
             return [SlotSet("last_dispute", disputed.dispute_number)]
-        if buyer is not None and not tracker.active_loop.get("name") and has_dispute_facts(tracker, buyer):
+        if outside_form and has_dispute_facts(tracker, summaries):
             # "smart watch still hasnt come, open a dispute": unsure of the request, sure of the facts.
             return await start_instead(dispatcher, tracker, domain)
         if not previous_turn_was_fallback(tracker):
@@ -66,23 +68,23 @@ class ActionFallback(Action):
         return [UserUtteranceReverted()]
 
 
-def disputed_order_named(tracker: Tracker, buyer: str):
+def disputed_order_named(tracker: Tracker, summaries):
     """The one order with a dispute that the message's words fit, if exactly one does."""
-    summaries = [s for s in services().disputes.list_orders(buyer) if s.dispute_number]
+    summaries = [s for s in summaries if s.dispute_number]
     if any(e.get("entity") == "problem" for e in tracker.latest_message.get("entities") or []):
         return None  # a new complaint, not a question about a case
     matches = match_orders([s.order for s in summaries], tracker.latest_message.get("text") or "")
     return next(s for s in summaries if s.order.number == matches[0].number) if len(matches) == 1 else None
 
 
-def has_dispute_facts(tracker: Tracker, buyer: str) -> bool:
+def has_dispute_facts(tracker: Tracker, summaries) -> bool:
     """A problem with an item, or an order named together with the word dispute/refund/claim."""
     if any(e.get("entity") == "problem" for e in tracker.latest_message.get("entities") or []):
         return True
     text = (tracker.latest_message.get("text") or "").lower()
     if not any(word in text for word in ("dispute", "refund", "claim", "complain")):
         return False
-    return named_order(tracker, services().disputes.list_orders(buyer)) is not None
+    return named_order(tracker, summaries) is not None
 
 
 class ActionLastResort(Action):

@@ -17,7 +17,6 @@ from bot.disputes.model import Resolution
 
 import logging
 
-from bot.disputes.matching import match_orders, order_by_reference
 from bot.nlu.problem_cues import cue_codes
 
 from .common import (
@@ -28,6 +27,7 @@ from .common import (
     entity_values,
     follow_up_of,
     needs_buyer,
+    orders_in_words,
     services,
 )
 from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
@@ -73,19 +73,12 @@ def save_draft(buyer: str, slots: Dict[str, Any]) -> None:
 
 def named_order(tracker: Tracker, summaries) -> Optional[Any]:
     """The order the message names (number, "my last order", item words), if exactly one fits."""
-    by_number = {s.order.number: s for s in summaries}
     for value in entity_values(tracker, "order_number"):
         number = form.order_number_or_none(value)
         if number:
-            return by_number.get(number)
-    refs = entity_values(tracker, "order_ref")
-    if refs:
-        order = order_by_reference([s.order for s in summaries], str(refs[0]))
-        return by_number.get(order.number) if order else None
-    items = [str(i) for i in entity_values(tracker, "item")]
-    text = " ".join(items) if items else (tracker.latest_message.get("text") or "")
-    matches = match_orders([s.order for s in summaries], text)
-    return by_number[matches[0].number] if len(matches) == 1 else None
+            return next((s for s in summaries if s.order.number == number), None)
+    matches = orders_in_words(tracker, summaries)
+    return matches[0] if len(matches) == 1 else None
 
 
 def _problems_named(tracker: Tracker) -> List[EventType]:

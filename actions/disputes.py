@@ -13,7 +13,7 @@ from bot.disputes.evidence import Upload
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 
-from .common import button, dispute_buttons, entity_values, needs_buyer, services
+from .common import button, dispute_buttons, entity_values, needs_buyer, services, with_entities
 from .dispute_form import start_instead, undisputed_order_named
 from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
 
@@ -273,9 +273,7 @@ class ActionConfirmPending(Action):
             return CLEAR_PENDING
         disputes = services().disputes
         if kind == "open":
-            opening = tracker.copy()
-            opening.latest_message = {**tracker.latest_message,
-                                      "entities": [{"entity": "order_number", "value": number}]}
+            opening = with_entities(tracker, {"entity": "order_number", "value": number}, keep=False)
             return CLEAR_PENDING + await start_instead(dispatcher, opening, domain)
         if kind == "escalate":
             details = disputes.escalate_dispute(buyer, number)

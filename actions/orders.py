@@ -6,9 +6,7 @@ from typing import List, Text
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
 
-from bot.disputes.matching import match_orders, order_by_reference
-
-from .common import entity_values, needs_buyer, services
+from .common import entity_values, needs_buyer, orders_in_words, services
 from .replies import orders_text, protection_text
 
 
@@ -32,21 +30,9 @@ class ActionCheckProtection(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         disputes = services().disputes
         summaries = disputes.list_orders(buyer)
-        by_number = {s.order.number: s for s in summaries}
-        chosen = []
         numbers = entity_values(tracker, "order_number")
-        refs = entity_values(tracker, "order_ref")
-        items = entity_values(tracker, "item")
-        if numbers:
-            chosen = [disputes.order_summary(buyer, numbers[0])]
-        elif refs:
-            order = order_by_reference([s.order for s in summaries], str(refs[0]))
-            chosen = [by_number[order.number]] if order else []
-        elif items:
-            chosen = [by_number[o.number] for o in match_orders([s.order for s in summaries], " ".join(map(str, items)))]
-        else:  # "and the dress?" with no item tagged: the words of the message
-            chosen = [by_number[o.number] for o in match_orders([s.order for s in summaries],
-                                                                tracker.latest_message.get("text") or "")]
+        # A number is looked up as such (a foreign or unknown one gets its own answer); otherwise the words.
+        chosen = [disputes.order_summary(buyer, numbers[0])] if numbers else orders_in_words(tracker, summaries)
         min_days = services().settings.rules.min_protection_days
         if len(chosen) == 1:
             dispatcher.utter_message(text=protection_text(chosen[0], min_days))

@@ -9,11 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation import answers
+from bot.conversation.draft import VALID_PROBLEMS
 from bot.disputes.matching import match_orders
-from bot.disputes.problems import ProblemCode
 from bot.disputes.services import DisputeDetails
 
-from .common import button, entity_values, follow_up_of, needs_buyer, services
+from .common import button, entity_values, follow_up_of, needs_buyer, services, with_entities
 from .dispute_form import ActionStartDispute, answer_again, named_order
 from .disputes import (
     ActionAttachEvidence,
@@ -37,7 +37,6 @@ PICKERS = {
 }
 _POSITIONS = {"first": 0, "1st": 0, "1": 0, "one": 0, "top": 0, "second": 1, "2nd": 1, "2": 1, "two": 1,
               "third": 2, "3rd": 2, "3": 2, "three": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1, "bottom": -1}
-_VALID_PROBLEMS = {p.value for p in ProblemCode}
 MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 'my earbuds arrived broken' or "
           "'where is my refund'.")
 WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
@@ -69,7 +68,7 @@ def previous_message(tracker: Tracker) -> Optional[Dict[str, Any]]:
 
 def _problems_in(message: Dict[str, Any]) -> List[str]:
     return [e.get("value") for e in message.get("entities") or [] if e.get("entity") == "problem"
-            and e.get("value") in _VALID_PROBLEMS]
+            and e.get("value") in VALID_PROBLEMS]
 
 
 def with_message(tracker: Tracker, message: Dict[str, Any]) -> Tracker:
@@ -112,10 +111,7 @@ def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
 async def carry_on_with(dispute: DisputeDetails, intent: str, dispatcher, tracker: Tracker,
                         domain: Dict[str, Any]) -> List[EventType]:
     """Runs the action the picker was for, as if the buyer had tapped that dispute's button."""
-    chosen = tracker.copy()
-    chosen.latest_message = dict(tracker.latest_message)
-    chosen.latest_message["entities"] = list(tracker.latest_message.get("entities") or []) + [
-        {"entity": "dispute_number", "value": dispute.dispute.number}]
+    chosen = with_entities(tracker, {"entity": "dispute_number", "value": dispute.dispute.number})
     events = await PICKERS[intent]().run(dispatcher, chosen, domain)
     return [SlotSet("pick_for", None)] + list(events or [])
 
@@ -145,7 +141,7 @@ class ActionTriage(Action):
             chosen = picked_dispute(tracker, buyer)
             if chosen is not None:
                 return stay + await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
-        problems = [p for p in entity_values(tracker, "problem") if p in _VALID_PROBLEMS]
+        problems = [p for p in entity_values(tracker, "problem") if p in VALID_PROBLEMS]
         orders = services().disputes.list_orders(buyer)
         named = named_order(tracker, orders)
         text = tracker.latest_message.get("text") or ""

@@ -31,13 +31,7 @@ CONFIRM = "confirm_filing"
 FORM_SLOTS = (ORDER, RECEIVED, PROBLEMS, RESOLUTION, AMOUNT, DESCRIPTION, EVIDENCE, CONFIRM)
 
 _ADDING = re.compile(r"\b(also|too|as well|plus|and also|another problem|on top|oh and)\b", re.I)
-_NO_EVIDENCE = re.compile(r"\b(no|none|skip|don'?t have|dont have|without|later|no photos?|nothing)\b", re.I)
-_DONE = re.compile(r"\b(done|that'?s all|thats it|finished|ok|okay|next)\b", re.I)
-_VALID_PROBLEMS = {p.value for p in ProblemCode}
-VALID_PROBLEMS = frozenset(_VALID_PROBLEMS)
-# Answers to "did you receive it?" that the intent classifier may file as inform: "yes it arrived", "never came".
-_SAYS_NO = re.compile(r"\b(no|nope|nah|never|not|didn'?t|hasn'?t|haven'?t|nothing)\b", re.I)
-_SAYS_YES = re.compile(r"\b(yes|yeah|yep|yup|ya|arrived|received|got it|came|delivered)\b", re.I)
+VALID_PROBLEMS = frozenset(p.value for p in ProblemCode)
 
 
 SEND_EVIDENCE = "send_evidence"  # the intent a channel sends with stored files in the metadata
@@ -146,8 +140,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             out.messages.append(NO_FILE_CAME)
         return out
 
-    question = answers.is_question(turn.text)
-    if asked == CONFIRM and question and not turn.attachments:
+    if asked == CONFIRM and answers.is_question(turn.text) and not turn.attachments:
         _question_at_summary(turn, merged, out)
         return out
 
@@ -195,7 +188,7 @@ WHAT_TO_CHANGE = ("No problem. Tell me what to change: the problem, what you wan
 
 
 def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any], out: Outcome, put) -> None:
-    problems = [p for p in turn.values("problem") if p in _VALID_PROBLEMS]
+    problems = [p for p in turn.values("problem") if p in VALID_PROBLEMS]
     if out.switched_order and answers.about_choosing_an_order(turn.text):
         problems = [p for p in problems if p != ProblemCode.WRONG_ITEM.value]  # "wrong order, I meant ..."
     denied = answers.problems_denied(turn.text)
@@ -209,6 +202,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
         return
     problems = answers.settle_wrong_item(turn.text,
                                          [p for p in problems if p != ProblemCode.NOT_RECEIVED.value])
+    guess = _best_guess(turn) if asked == PROBLEMS and not problems else None
     if problems or denied:
         current = [p for p in draft.get(PROBLEMS) or [] if p != ProblemCode.NOT_RECEIVED.value]
         if asked == PROBLEMS and not _ADDING.search(turn.text):
@@ -233,11 +227,11 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             put(PROBLEMS, combined)
         if asked == PROBLEMS and draft.get(DESCRIPTION) and len(turn.text.split()) >= 6:
             put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))  # their words add up
-    elif asked == PROBLEMS and _best_guess(turn) and not answers.is_question(turn.text) \
+    elif asked == PROBLEMS and guess and not answers.is_question(turn.text) \
             and answers.resolution_in(turn.text) is None:
         # Asked "what is wrong?", a weaker guess will do: the summary shows it and the buyer can correct it.
         put(RECEIVED, True)
-        put(PROBLEMS, [_best_guess(turn)])
+        put(PROBLEMS, [guess])
         put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))
     elif asked == PROBLEMS and turn.text.strip() and not turn.text.startswith("/") \
             and not answers.is_question(turn.text) and turn.intent not in ("affirm", "deny") \
@@ -261,7 +255,7 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
 
 
 GUESS_THRESHOLD = 0.15
-MAX_DESCRIPTION_WORDS_KEPT = 1500  # characters: the store's limit is larger; the buyer can always rewrite it
+MAX_KEPT_DESCRIPTION_CHARS = 1500  # below the store's limit; the buyer can always rewrite it
 
 
 def _with_more_words(description: Optional[str], text: str) -> str:
@@ -271,7 +265,7 @@ def _with_more_words(description: Optional[str], text: str) -> str:
         return text
     if text.lower() in description.lower():
         return description
-    return f"{description} {text}"[:MAX_DESCRIPTION_WORDS_KEPT]
+    return f"{description} {text}"[:MAX_KEPT_DESCRIPTION_CHARS]
 
 
 def _best_guess(turn: Turn) -> Optional[str]:
@@ -279,10 +273,10 @@ def _best_guess(turn: Turn) -> Optional[str]:
     if len(turn.text.split()) < 3 or turn.text.startswith("/"):
         return None
     for code, confidence in turn.problem_guesses:
-        if code in _VALID_PROBLEMS and code != ProblemCode.NOT_RECEIVED.value and confidence >= GUESS_THRESHOLD:
+        if code in VALID_PROBLEMS and code != ProblemCode.NOT_RECEIVED.value and confidence >= GUESS_THRESHOLD:
             return code
         break
-    cues = [c for c in turn.problem_cues if c in _VALID_PROBLEMS and c != ProblemCode.NOT_RECEIVED.value]
+    cues = [c for c in turn.problem_cues if c in VALID_PROBLEMS and c != ProblemCode.NOT_RECEIVED.value]
     return cues[0] if len(cues) == 1 else None  # one clear cue word ("the seam split"); several are a guess
 
 
@@ -330,13 +324,10 @@ def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put, max_files: Opt
 
 
 def _yes_or_no(turn: Turn) -> Optional[bool]:
+    """The answer to "did you receive it?": the classifier's affirm/deny, else the words ("never came")."""
     if turn.intent in ("affirm", "deny"):
         return turn.intent == "affirm"
-    if _SAYS_NO.search(turn.text):
-        return False
-    if _SAYS_YES.search(turn.text):
-        return True
-    return None
+    return answers.received(turn.text)
 
 
 def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], orders: Sequence[OrderSummary],
@@ -347,21 +338,22 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
     numbers = [n for n in map(order_number_or_none, turn.values("order_number")) if n]
     refs = [str(r) for r in turn.values("order_ref")]
     items = [str(i) for i in turn.values("item")]
+    position = answers.position_in(turn.text) if asked == ORDER else None
     if numbers:
         chosen = by_number.get(numbers[0])
         if chosen is None:
             out.messages.append(f"I can't find order {numbers[0]} among your orders.")
-    elif asked == ORDER and answers.position_in(turn.text) is not None and eligible:
-        index = answers.position_in(turn.text)  # "the second one": in the list of buttons just shown
-        chosen = eligible[index] if -len(eligible) <= index < len(eligible) else None
+    elif asked == ORDER and position is not None and eligible:
+        # "the second one": in the list of buttons just shown
+        chosen = eligible[position] if -len(eligible) <= position < len(eligible) else None
     elif refs:
         order = order_by_reference([s.order for s in orders], refs[0])
         chosen = by_number.get(order.number) if order else None
     elif (items and (not draft.get(ORDER) or asked == ORDER or answers.about_choosing_an_order(turn.text))) \
             or asked == ORDER or (asked is None and not draft.get(ORDER)):
-        # Item words pick the order until one is chosen; later they are just words ("the charging case won't
-        # hold a charge"), unless the buyer says they meant another order.
-        # Item words, or the whole message when the extractor found none ("a dispute for my reel").
+        # Item words (or the whole message when the extractor found none: "a dispute for my reel") pick the order
+        # until one is chosen; later they are just words ("the charging case won't hold a charge"), unless the
+        # buyer says they meant another order.
         matches = [by_number[o.number] for o in match_orders([s.order for s in orders], " ".join(items))] \
             if items else []
         if not matches:
