@@ -38,10 +38,12 @@ def match_orders(orders: Sequence[Order], description: str) -> List[Order]:
 
 
 def _overlap(wanted: set, item: set) -> int:
-    """Words in common; a typo of five letters or more still counts ("keybord", "earbds")."""
+    """Words in common; a typo of five letters or more still counts ("keybord", "earbds"), but not another word
+    that one starts ("charge" is not a typo of "charger")."""
     exact = wanted & item
     fuzzy = sum(1 for w in wanted - exact if len(w) >= 5 and any(
-        len(i) >= 5 and SequenceMatcher(None, w, i).ratio() >= 0.8 for i in item - exact))
+        len(i) >= 5 and not (i.startswith(w) or w.startswith(i)) and SequenceMatcher(None, w, i).ratio() >= 0.8
+        for i in item - exact))
     return len(exact) + fuzzy
 
 
