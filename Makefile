@@ -57,6 +57,9 @@ db: $(INSTALLED)
 seed: $(INSTALLED)
 	$(PY) -m bot seed --if-empty
 
+# `make run` is the demo: its page signs visitors in as the seeded demo buyers (unless DEMO_BUYERS is set,
+# even empty). `python -m bot run` alone never does.
+run: export DEMO_BUYERS ?= anna,ben,chen
 run: $(INSTALLED) $(WEB_INSTALLED) $(MODEL) seed
 	$(PY) -m bot run
 

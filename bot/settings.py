@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -97,6 +98,15 @@ def _check_sql_url(name: str, url: str) -> None:
                          "postgresql+psycopg2://user:password@host:5432/dbname or sqlite:////path/file.db") from None
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def default_rasa_processes() -> int:
     # One per core, at most two: each holds the model (about 0.7 GB), and the gateway, the action server and
     # the databases need CPU too.
@@ -138,8 +148,9 @@ class Settings:
     agent_webhook_secret: Optional[str] = field(default=None, repr=False)
     # Shared by several gateway processes: socket.io rooms (which tabs and consoles get what) go through Redis.
     redis_url: Optional[str] = field(default=None, repr=False)
-    # Buyers the demo page at / may hand out tokens for; empty turns the demo page's sign-in off.
-    demo_buyers: tuple = ("anna", "ben", "chen")
+    # Buyers the demo page at / may hand out tokens for, to anyone who can reach it: off (empty) unless asked
+    # for (`make run` asks for the seeded demo buyers), and only on a loopback bind.
+    demo_buyers: tuple = ()
     # Rasa's conversation store (SQLAlchemy URL); None means a SQLite file under var_dir.
     rasa_tracker_url: Optional[str] = field(default=None, repr=False)
     # Scale-out (docs/deployment.md): Sanic workers of Rasa and of the action server, gateway processes
@@ -230,6 +241,12 @@ class Settings:
         if not 0 < gateway_port <= 65536 - gateway_processes:
             raise SystemExit(f"GATEWAY_PORT={gateway_port} with GATEWAY_PROCESSES={gateway_processes} runs past "
                              "port 65535")
+        demo_buyers = tuple(b.strip() for b in (env.get("DEMO_BUYERS") or "").split(",") if b.strip())
+        gateway_host = env.get("GATEWAY_HOST") or cls.gateway_host
+        if demo_buyers and not _is_loopback(gateway_host):
+            raise SystemExit(f"DEMO_BUYERS signs anyone who reaches the demo page in as those buyers: it works only "
+                             f"with GATEWAY_HOST on loopback (127.0.0.1), not {gateway_host!r}. Unset DEMO_BUYERS; "
+                             "the marketplace signs its own buyers' tokens (docs/deployment.md).")
         return cls(
             var_dir=var_dir,
             database_url=env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'disputes.db'}",
@@ -237,7 +254,7 @@ class Settings:
             rasa_urls=tuple(rasa_urls),
             rasa_processes=rasa_processes,
             action_server_url=(env.get("ACTION_SERVER_URL") or cls.action_server_url).rstrip("/"),
-            gateway_host=env.get("GATEWAY_HOST") or cls.gateway_host,
+            gateway_host=gateway_host,
             gateway_port=gateway_port,
             sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
             buyer_token_max_age_seconds=_int(env, "BUYER_TOKEN_TTL_SECONDS", cls.buyer_token_max_age_seconds),
@@ -250,8 +267,7 @@ class Settings:
             agent_webhook_url=(env.get("AGENT_WEBHOOK_URL") or "").strip() or None,
             agent_webhook_secret=(env.get("AGENT_WEBHOOK_SECRET") or "").strip() or None,
             redis_url=redis_url,
-            demo_buyers=tuple(b.strip() for b in env.get("DEMO_BUYERS", ",".join(cls.demo_buyers)).split(",")
-                              if b.strip()),
+            demo_buyers=demo_buyers,
             rasa_tracker_url=tracker_url,
             rasa_workers=rasa_workers,
             action_server_workers=_count(env, "ACTION_SERVER_WORKERS"),

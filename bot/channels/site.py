@@ -1,5 +1,6 @@
 """The gateway's pages and assets: the demo marketplace page at /, the embeddable widget, and the demo sign-in
-(tokens only for the demo buyers of DEMO_BUYERS: a real marketplace signs its own buyers' tokens)."""
+(tokens only for the demo buyers of DEMO_BUYERS, off unless set: a real marketplace signs its own buyers'
+tokens)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,6 +56,9 @@ class DemoSignIn(BaseModel):
 @router.post("/api/demo/token")
 async def demo_token(request: Request, body: DemoSignIn) -> JSONResponse:
     services = request.app.state.services
+    if not services.settings.demo_buyers:
+        return JSONResponse({"error": "The demo sign-in is off here: the marketplace signs its buyers in."},
+                            status_code=403)
     if body.buyer not in services.settings.demo_buyers:
         return JSONResponse({"error": "Only the demo buyers can be signed in from the demo page."}, status_code=403)
     return JSONResponse({"token": services.buyer_tokens.issue(body.buyer)})

@@ -116,7 +116,8 @@ def stack(tmp_path_factory):
     talks to a fake Bot API server on loopback (`stack.telegram`)."""
     telegram = FakeTelegram().start(free_port())
     s = Stack(tmp_path_factory.mktemp("stack-var"), {
-        "TELEGRAM_TOKEN": "424242:E2E-token", "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.5"})
+        "TELEGRAM_TOKEN": "424242:E2E-token", "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.5",
+        "DEMO_BUYERS": "anna,ben,chen"})  # the browser tests sign in on the demo page, as after `make run`
     s.telegram = telegram
     s.start()
     yield s

@@ -194,12 +194,23 @@ async def test_uploads_are_checked_then_sent_as_evidence(gateway):
     await anna.close()
 
 
-def test_demo_sign_in_only_for_demo_buyers_and_the_widget_assets(gateway):
-    buyers = httpx.get(f"{gateway.url}/api/demo/buyers").json()["buyers"]
-    assert [b["id"] for b in buyers] == ["anna", "ben", "chen"]
-    token = httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "anna"}).json()["token"]
-    assert gateway.services.buyer_tokens.buyer_id(token) == "anna"
-    assert httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "someone"}).status_code == 403
+def test_demo_sign_in_is_off_unless_asked_for(gateway):
+    """Finding 7 of issue 13: with no setting, anyone could get a 30-day token for a demo buyer."""
+    assert httpx.get(f"{gateway.url}/api/demo/buyers").json()["buyers"] == []
+    refused = httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "anna"})
+    assert refused.status_code == 403 and "token" not in refused.json() and "off" in refused.json()["error"]
+
+
+def test_demo_sign_in_only_for_demo_buyers_when_asked_for(tmp_path):
+    with gateway_for(tmp_path, DEMO_BUYERS="anna,ben,chen") as gateway:
+        buyers = httpx.get(f"{gateway.url}/api/demo/buyers").json()["buyers"]
+        assert [b["id"] for b in buyers] == ["anna", "ben", "chen"]
+        token = httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "anna"}).json()["token"]
+        assert gateway.services.buyer_tokens.buyer_id(token) == "anna"
+        assert httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "someone"}).status_code == 403
+
+
+def test_widget_assets(gateway):
     widget = httpx.get(f"{gateway.url}/widget.js")
     assert widget.status_code == 200 and "DisputeChat" in widget.text
     assert "javascript" in widget.headers["content-type"]

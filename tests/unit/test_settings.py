@@ -102,3 +102,14 @@ def test_endpoints_yml_reads_as_rasa_reads_it(tmp_path, monkeypatch, project_roo
     assert (connection["host"], connection["port"], connection["db"], connection["password"]) == \
         ("127.0.0.1", 6390, 5, "pw")
     assert number_of_sanic_workers(endpoints.lock_store) == 3
+
+
+def test_demo_sign_in_is_off_by_default_and_refused_on_a_public_bind(tmp_path):
+    assert Settings.from_env({"VAR_DIR": str(tmp_path)}).demo_buyers == ()
+    asked = Settings.from_env({"VAR_DIR": str(tmp_path), "DEMO_BUYERS": "anna, ben"})
+    assert asked.demo_buyers == ("anna", "ben")
+    for host in ("0.0.0.0", "192.168.1.20", "shop.example.com"):
+        with pytest.raises(SystemExit, match="loopback"):
+            Settings.from_env({"VAR_DIR": str(tmp_path), "DEMO_BUYERS": "anna", "GATEWAY_HOST": host})
+    assert Settings.from_env({"VAR_DIR": str(tmp_path), "GATEWAY_HOST": "0.0.0.0"}).demo_buyers == ()
+    assert Settings.from_env({"VAR_DIR": str(tmp_path), "DEMO_BUYERS": "anna", "GATEWAY_HOST": "::1"}).demo_buyers
