@@ -12,12 +12,13 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from bot.channels import agent_api, rest, site, telegram, web
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.model import Handoff
 from bot.channels.payloads import OfferedPayloads
-from bot.channels.relay import Relay
+from bot.channels.relay import NOT_RECEIVED, Relay
 from bot.composition import Services, build_services
 from bot.gc_tuning import freeze_long_lived_objects
 from bot.push import Notifier
@@ -139,6 +140,18 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
                 app.state.services.close()
 
     app = FastAPI(title="Dispute assistant gateway", lifespan=lifespan)
+
+    # Every failure answers JSON a client can show, never Starlette's plain-text 500 (the widget and
+    # integrations read `error`). The store's errors are usually passing (a restarted database).
+    @app.exception_handler(DBAPIError)
+    async def store_unavailable(_request, exc: DBAPIError) -> JSONResponse:
+        log.error("store error answering a request: %s", exc.orig)
+        return JSONResponse({"error": NOT_RECEIVED}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error answering a request", exc_info=exc)
+        return JSONResponse({"error": NOT_RECEIVED}, status_code=500)
     app.include_router(rest.router)
     app.include_router(telegram.router)
     app.include_router(web.router)

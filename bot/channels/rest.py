@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from bot.rasa_client import RasaUnavailable
+from bot.channels.relay import TurnFailed
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4000
@@ -54,8 +54,6 @@ async def rest_webhook(request: Request, authorization: Optional[str] = Header(N
     conversation = conversation_id("rest", buyer, body.sender)
     try:
         exchange = await state.relay.turn(conversation, body.message, {"buyer_id": buyer, "channel": "rest"})
-    except RasaUnavailable as exc:
-        log.warning("rasa unavailable for conversation %s: %s", conversation, exc)
-        return _error(503, "The assistant is not available right now. Nothing was lost; please try again in a "
-                           "moment.")
+    except TurnFailed as failed:
+        return _error(503, failed.reply)
     return JSONResponse(normalise(body.sender, exchange.replies))

@@ -39,11 +39,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import payload_key
-from bot.channels.relay import Relay, attachments_shown
+from bot.channels.relay import UNAVAILABLE, Relay, TurnFailed, attachments_shown  # noqa: F401 (UNAVAILABLE: tests)
 from bot.composition import Services
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
-from bot.rasa_client import RasaUnavailable
 from bot.settings import TELEGRAM_WEBHOOK_SECRET
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,6 @@ NOT_LINKED = ("To see your orders and disputes here, link your marketplace accou
               "answer general questions.")
 APOLOGY = ("Sorry, something went wrong on my side. Please send your message again in a minute, or send "
            "/agent to reach a person.")
-UNAVAILABLE = "The assistant is not available right now. Nothing was lost; please try again in a moment."
 ONLY_PRIVATE = "I can only help in a private chat, so your orders stay private. Open a chat with me directly."
 UNSUPPORTED = ("I can read text, photos, videos and documents (PDF). Please type your question, or send "
                "/help to see what I can do.")
@@ -370,9 +368,8 @@ class TelegramChannel:
             async with self._typing(chat_id):
                 exchange = await self._relay.turn(conversation, text, metadata, from_channel=from_channel,
                                                   shown=attachments_shown(attachments) if attachments else None)
-        except RasaUnavailable as exc:
-            log.warning("rasa unavailable for %s: %s", conversation, exc)
-            await self.send_text(chat_id, UNAVAILABLE)
+        except TurnFailed as failed:
+            await self.send_text(chat_id, failed.reply)
             return
         await self._render(chat_id, exchange.replies)
 

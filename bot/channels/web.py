@@ -21,11 +21,10 @@ import socketio
 from fastapi import APIRouter, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from bot.channels.relay import Relay, attachments_shown
+from bot.channels.relay import NOT_RECEIVED, Relay, TurnFailed, attachments_shown
 from bot.composition import Services
 from bot.disputes.errors import EvidenceRejected
 from bot.disputes.evidence import Upload, check_upload
-from bot.rasa_client import RasaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,6 @@ CHANNEL = "web"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 4000
 HISTORY_LIMIT = 200
-UNAVAILABLE = "The assistant is not available right now. Nothing was lost; please try again in a moment."
 EVIDENCE_INTENT = "/send_evidence"
 
 
@@ -164,10 +162,13 @@ class WebChannel:
             exchange = await self._relay.turn(conversation_id(session_id, buyer), text, metadata,
                                               from_channel=from_channel,
                                               shown=attachments_shown(attachments) if attachments else None)
-        except RasaUnavailable as exc:
-            log.warning("rasa unavailable for web session: %s", exc)
-            await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
-            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": UNAVAILABLE}])
+        except TurnFailed as failed:
+            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": failed.reply}])
+            return
+        except Exception:
+            # A socket.io handler has no error page: without an answer the widget would show typing dots forever.
+            log.exception("web turn failed in session %s", session_id)
+            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": NOT_RECEIVED}])
             return
         stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
         await self.sio.emit("user_stored", stored, room=session_id)
