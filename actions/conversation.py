@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 
 from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
@@ -102,6 +102,12 @@ class ActionLastResort(Action):
             dispatcher.utter_message(text="Sorry, I didn't get that. Please answer yes or no to my last question.",
                                      buttons=[button("Yes", "affirm"), button("No", "deny")])
             return [UserUtteranceReverted()]
+        if tracker.get_intent_of_latest_message() in ("affirm", "deny"):
+            # A repeated "yes" after the thing was done, or a "no" to a question no longer open.
+            dispatcher.utter_message(text="There's no question waiting for a yes or no right now. I can show your "
+                                          "orders and their Buyer Protection, open or follow a dispute, or get you "
+                                          "a person. What would you like?", buttons=WHAT_I_CAN_DO)
+            return [UserUtteranceReverted()]
         dispatcher.utter_message(text="Sorry, I lost the thread there. I can show your orders and their Buyer "
                                       "Protection, open or follow a dispute, or get you a person. What would you "
                                       "like?", buttons=WHAT_I_CAN_DO)
@@ -169,5 +175,11 @@ class ActionBackToBot(Action):
             events.append(SlotSet("last_dispute", numbers[0]))
             # The agent filed or changed the dispute: the half-filled form is done with.
             events += [SlotSet(slot, None) for slot in FORM_SLOTS + ("evidence_files", "draft_id")]
+        elif any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS):
+            # The buyer left a half-filled dispute for the help desk: carry on at its next question, with what
+            # was already said, instead of starting over from the order.
+            lines.append("Let's carry on with your dispute where we left off.")
+            dispatcher.utter_message(text=" ".join(lines))
+            return events + [FollowupAction("dispute_form")]
         dispatcher.utter_message(text=" ".join(lines))
         return events

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation import answers
 from bot.conversation.draft import VALID_PROBLEMS
+from bot.disputes.inputs import ORDER_NUMBER_DIGITS
 from bot.disputes.matching import match_orders
 from bot.disputes.services import DisputeDetails
 
@@ -86,7 +87,8 @@ def pending_verb(tracker: Tracker) -> str:
 
 
 def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
-    """The dispute a typed answer to "Which dispute?" names: its number, its item, or its place in the list."""
+    """The dispute a typed answer to "Which dispute?" names: its number, its order's number, its item, or its
+    place in the list."""
     candidates = pick_candidates(buyer)
     numbers = [str(n) for n in entity_values(tracker, "dispute_number")]
     text = answers.normalise(tracker.latest_message.get("text") or "")
@@ -94,6 +96,13 @@ def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
     for number in numbers:
         for d in candidates:
             if d.dispute.number == number:
+                return d
+    # Buyers know their order numbers better than dispute numbers.
+    order_numbers = [str(n) for n in entity_values(tracker, "order_number")]
+    order_numbers += re.findall(rf"\b\d{{{ORDER_NUMBER_DIGITS}}}\b", text)
+    for number in order_numbers:
+        for d in candidates:
+            if d.order.number == number:
                 return d
     items = [str(i) for i in entity_values(tracker, "item")]
     matches = match_orders([d.order for d in candidates], " ".join(items) or text)
