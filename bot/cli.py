@@ -128,6 +128,13 @@ def cmd_sweep(services: Services, args) -> int:
     return 0
 
 
+def cmd_evidence_sweep(services: Services, args) -> int:
+    removed = services.remove_orphan_evidence()
+    print(f"Removed {len(removed)} evidence file(s) that no dispute or saved draft holds, older than "
+          f"{services.settings.orphan_evidence_grace_hours} hours.")
+    return 0
+
+
 def cmd_chat(services: Services, args) -> int:
     from bot.terminal_chat import chat
 
@@ -179,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     lc.add_argument("buyer_id")
     lc.set_defaults(func=cmd_link_code)
     sub.add_parser("sweep", help="escalate disputes whose seller window has passed").set_defaults(func=cmd_sweep)
+    sub.add_parser("evidence-sweep", help="remove evidence files no dispute or draft holds (after "
+                   "ORPHAN_EVIDENCE_GRACE_HOURS)").set_defaults(func=cmd_evidence_sweep)
     sub.add_parser("run", help="start the action server, Rasa and the gateway(s)").set_defaults(func=cmd_run)
     sub.add_parser("process-env", help="shell exports for running Rasa on its own").set_defaults(
         func=cmd_process_env)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import List, Optional
 
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
+from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerTokens
 
@@ -38,6 +40,11 @@ class Services:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def remove_orphan_evidence(self) -> List[str]:
+        grace = timedelta(hours=self.settings.orphan_evidence_grace_hours)
+        # Wall-clock time, not the domain clock: file ages are the file system's.
+        return remove_orphan_evidence(self.engine, self.evidence, datetime.now(timezone.utc), grace)
 
 
 def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] = None) -> Services:

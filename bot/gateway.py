@@ -58,6 +58,9 @@ async def _sweep_forever(services: Services) -> None:
                 log.info("escalated %d overdue dispute(s): %s", len(escalated), ", ".join(escalated))
             await anyio.to_thread.run_sync(services.channel_state.prune)
             await anyio.to_thread.run_sync(services.offered_buttons.prune)
+            removed = await anyio.to_thread.run_sync(services.remove_orphan_evidence)
+            if removed:
+                log.info("removed %d evidence file(s) no dispute or draft holds", len(removed))
         except Exception:  # keep sweeping; a failed round is retried next interval
             log.exception("dispute sweep failed")
         await asyncio.sleep(interval)

@@ -135,6 +135,9 @@ class Settings:
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
     sweep_interval_seconds: int = 300
+    # Evidence files no dispute or saved draft holds are removed by the sweep once this old: long enough for a
+    # buyer to come back to a form, or an agent to look at a photo sent during a hand-off.
+    orphan_evidence_grace_hours: int = 72
     buyer_token_max_age_seconds: int = 30 * 24 * 3600
     rules: Rules = field(default_factory=Rules)
     secret_from_env: Optional[str] = field(default=None, repr=False)
@@ -257,6 +260,7 @@ class Settings:
             gateway_host=gateway_host,
             gateway_port=gateway_port,
             sweep_interval_seconds=_int(env, "SWEEP_INTERVAL_SECONDS", cls.sweep_interval_seconds),
+            orphan_evidence_grace_hours=_int(env, "ORPHAN_EVIDENCE_GRACE_HOURS", cls.orphan_evidence_grace_hours),
             buyer_token_max_age_seconds=_int(env, "BUYER_TOKEN_TTL_SECONDS", cls.buyer_token_max_age_seconds),
             rules=rules,
             secret_from_env=env.get("BOT_SECRET") or None,

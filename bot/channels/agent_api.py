@@ -161,7 +161,11 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     async def evidence(handoff_id: int, sha256: str, agent: Agent = Depends(current_agent)):
         if not SHA256.match(sha256) or not await helpdesk().case_has_file(handoff_id, sha256):
             return JSONResponse({"error": "No such file in this case."}, status_code=404)
-        data = await anyio.to_thread.run_sync(parent.state.services.evidence.get, sha256)
+        try:
+            data = await anyio.to_thread.run_sync(parent.state.services.evidence.get, sha256)
+        except FileNotFoundError:  # sent outside any dispute and removed by the orphan sweep
+            return JSONResponse({"error": "This file was not attached to a dispute and has been removed."},
+                                status_code=410)
         return Response(data, media_type=sniff_media_type(data) or "application/octet-stream",
                         headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 

@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Iterator, Tuple
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -23,6 +24,8 @@ class DiskEvidenceStorage:
         sha = hashlib.sha256(data).hexdigest()
         path = self._path(sha)
         if path.exists():
+            # Touched: the orphan sweep (bot.store.evidence_sweep) spares files stored again recently.
+            os.utime(path)
             return sha
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write to a temporary file and rename, so a crash never leaves a truncated file under the final name.
@@ -38,3 +41,27 @@ class DiskEvidenceStorage:
 
     def get(self, sha256: str) -> bytes:
         return self._path(sha256).read_bytes()
+
+    def files(self) -> Iterator[Tuple[str, Path, float]]:
+        """Every stored file (sha256, path, modification time), and half-written temporary files left by a crash
+        (their name, not a sha256)."""
+        if not self.root.exists():
+            return
+        for path in self.root.glob("??/??/*"):
+            if _HEX64.match(path.name) or path.name.startswith(".incoming-"):
+                try:
+                    yield path.name, path, path.stat().st_mtime
+                except FileNotFoundError:  # removed meanwhile
+                    continue
+
+    def remove_if_older(self, path: Path, cutoff: float) -> bool:
+        """Removes a file not modified since `cutoff` (epoch seconds); checked again right before removing, so a
+        file stored again meanwhile stays."""
+        try:
+            if path.stat().st_mtime >= cutoff:
+                return False
+            path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
