@@ -13,7 +13,7 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run run-scaled test install model db seed clean help nlu-report bench conv-report
+.PHONY: run run-scaled test install model db seed clean help nlu-report bench conv-report faults
 .DEFAULT_GOAL := help
 
 help:
@@ -98,3 +98,8 @@ bench: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 
 clean:
 	rm -rf models var .pytest_cache test-artifacts
+
+# Fault benchmark (see bench/faults.py): processes killed and the database cut at the final yes of dispute
+# forms, on the embedded and the scale-out profile; writes bench/results/faults-*.json. About 10 minutes.
+faults: $(INSTALLED) $(MODEL)
+	$(PY) -m bench.faults $(FAULTS_ARGS)
