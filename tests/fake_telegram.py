@@ -1,8 +1,9 @@
 """A fake Telegram Bot API server on loopback, for tests: python-telegram-bot talks to it through
 TELEGRAM_BASE_URL exactly as it would to api.telegram.org. No test touches the real Telegram.
 
-It queues updates for getUpdates (long polling), records every call the bot makes, serves files for
-getFile/download, and can answer a method with 429 (flood control) a given number of times.
+It queues updates for getUpdates (long polling), records the calls it answered (`calls`) apart from those it
+refused (`refused`), serves files for getFile/download, can answer a method with 429 (flood control) a given
+number of times, and can deliver an already-confirmed update again (`redeliver`), as Telegram does.
 """
 from __future__ import annotations
 
@@ -32,10 +33,15 @@ def free_port() -> int:
 
 class FakeTelegram:
     def __init__(self) -> None:
+        # Only calls answered with ok: a refused call must not count as done, or a test of a retry passes
+        # without one.
         self.calls: List[Dict[str, Any]] = []  # {"token", "method", "params"}
+        self.refused: List[Dict[str, Any]] = []  # calls answered 429, same shape
         self.files: Dict[str, bytes] = {}
         self.fail_with_429: Dict[str, int] = {}  # method -> how many more calls answer 429
+        self.served_update_ids: List[int] = []  # every update id getUpdates returned, repeats included
         self._updates: List[Dict[str, Any]] = []
+        self._redeliveries: List[Dict[str, Any]] = []  # {"update", "served"}
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -69,6 +75,19 @@ class FakeTelegram:
             self._updates.append(update)
             self._cond.notify_all()
         return update
+
+    def redeliver(self, update: Dict[str, Any]) -> Dict[str, Any]:
+        """Serves an update again although its id is below the confirmed offset, as Telegram does after a
+        webhook timeout or when a restarted poller's confirmation was lost. It is served until a getUpdates
+        call confirms it (an offset above its id) after it was served."""
+        with self._cond:
+            self._redeliveries.append({"update": json.loads(json.dumps(update)), "served": False})
+            self._cond.notify_all()
+        return update
+
+    def served(self, update_id: int) -> int:
+        """How many times getUpdates returned this update id."""
+        return self.served_update_ids.count(update_id)
 
     def next_update_id(self) -> int:
         return next(self._ids) + 500_000
@@ -120,16 +139,17 @@ class FakeTelegram:
     async def _method(self, request: Request) -> Response:
         token, method = request.path_params["token"], request.path_params["method"]
         params = await self._params(request)
-        if method != "getUpdates":
-            self.calls.append({"token": token, "method": method, "params": params})
+        call = {"token": token, "method": method, "params": params}
         if self.fail_with_429.get(method, 0) > 0:
             self.fail_with_429[method] -= 1
+            self.refused.append(call)
             return JSONResponse({"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
                                  "parameters": {"retry_after": 1}}, status_code=429)
+        if method == "getUpdates":
+            return JSONResponse({"ok": True, "result": await _to_thread(self._get_updates, params)})
         handler = getattr(self, f"_api_{method}", None)
         result = handler(params) if handler else True
-        if method == "getUpdates":
-            result = await _to_thread(self._get_updates, params)
+        self.calls.append(call)
         return JSONResponse({"ok": True, "result": result})
 
     async def _file(self, request: Request) -> Response:
@@ -141,11 +161,19 @@ class FakeTelegram:
         offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
         with self._cond:
-            # Confirmed updates (below the offset) are gone, as on Telegram.
+            # Confirmed updates (below the offset) are gone, as on Telegram; so is a redelivered one once it
+            # was served and then confirmed.
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
-            if not self._updates and wait > 0:
+            self._redeliveries = [r for r in self._redeliveries
+                                  if not (r["served"] and r["update"]["update_id"] < offset)]
+            if not self._updates and not self._redeliveries and wait > 0:
                 self._cond.wait(wait)
-            return list(self._updates[:100])
+            for redelivery in self._redeliveries:
+                redelivery["served"] = True
+            batch = sorted([r["update"] for r in self._redeliveries] + self._updates[:100],
+                           key=lambda u: u["update_id"])[:100]
+            self.served_update_ids.extend(u["update_id"] for u in batch)
+            return batch
 
     def _message(self, params: Dict[str, Any], **extra: Any) -> Dict[str, Any]:
         return {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,

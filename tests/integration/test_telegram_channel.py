@@ -2,7 +2,6 @@
 (tests/fake_telegram.py), with a stand-in Rasa. The whole stack (real Rasa and actions) is in tests/e2e."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -176,14 +175,19 @@ def test_a_button_never_offered_is_refused(polling):
 # ---- reliability ----------------------------------------------------------------------------------------
 
 def test_a_repeated_update_is_handled_once(polling):
-    update = text_update(polling.telegram, USER, "hello once")
-    polling.telegram.push_update(update)
+    fake = polling.telegram
+    update = text_update(fake, USER, "hello once")
+    fake.push_update(update)
     _received(polling, 1)
-    polling.telegram.push_update(json.loads(json.dumps(update)))  # Telegram re-delivers the same update_id
-    polling.telegram.push_update(text_update(polling.telegram, USER, "after"))
-    _received(polling, 2)
-    time.sleep(0.3)
+    fake.wait_for(lambda: fake.texts(USER), 10, "the answer to the first delivery")
+    # Telegram delivers the same update again (its confirmation was lost): the poller gets it a second time.
+    fake.redeliver(update)
+    fake.wait_for(lambda: fake.served(update["update_id"]) >= 2, 20, "the update to be delivered again")
+    # Updates of one chat are handled in order, so once the next one is answered the repeat has been handled.
+    fake.push_update(text_update(fake, USER, "after"))
+    fake.wait_for_text(USER, "you said after")
     assert [r["message"] for r in polling.rasa.received] == ["hello once", "after"]
+    assert fake.texts(USER).count("you said hello once") == 1
 
 
 def test_updates_of_one_chat_are_handled_in_order(polling):
@@ -194,9 +198,13 @@ def test_updates_of_one_chat_are_handled_in_order(polling):
 
 
 def test_flood_control_429_is_retried(polling):
-    polling.telegram.fail_with_429["sendMessage"] = 1
-    polling.telegram.push_update(text_update(polling.telegram, USER, "hi there"))
-    polling.telegram.wait_for_text(USER, "you said hi there", timeout=30)
+    fake = polling.telegram
+    fake.fail_with_429["sendMessage"] = 1
+    fake.push_update(text_update(fake, USER, "hi there"))
+    # The fake records only what it answered with ok, so the answer is there only if the refused send was retried.
+    fake.wait_for_text(USER, "you said hi there", timeout=30)
+    assert [c["params"]["text"] for c in fake.refused] == ["you said hi there"]
+    assert fake.texts(USER) == ["you said hi there"]
 
 
 def test_long_replies_are_split_and_text_is_escaped(polling):
