@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from waiting import wait_until
+
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Dispute assistant", "username": "dispute_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 MAX_POLL_WAIT = 1.0  # seconds a getUpdates call waits for an update (keeps shutdown quick)
@@ -58,11 +60,7 @@ class FakeTelegram:
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none",
                                                      lifespan="off"))
         threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram did not start")
-            time.sleep(0.02)
+        wait_until(lambda: self._server.started, 10, "the fake Telegram to start")
         self.url = f"http://127.0.0.1:{port}"
         return self
 
@@ -103,13 +101,9 @@ class FakeTelegram:
         return [p.get("text", "") for p in self.sent(chat_id)]
 
     def wait_for(self, predicate, timeout: float = 60.0, what: str = "a call") -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = predicate()
-            if found:
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; calls: {json.dumps(self.calls[-15:], default=str)}")
+        """`waiting.wait_until`, telling the latest calls when it times out."""
+        return wait_until(predicate, timeout, what, interval=0.1,
+                          describe=lambda: f"calls: {json.dumps(self.calls[-15:], default=str)}")
 
     def wait_for_text(self, chat_id: int, part: str, after: int = 0, timeout: float = 60.0) -> str:
         def find():

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 
 import socketio
+
+from waiting import wait_until_async
 
 
 class Browser:
@@ -37,22 +38,28 @@ class Browser:
         return await self.wait("session_confirm")
 
     async def wait(self, name: str, count: int = 1, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def nth():
             found = [data for event, data in self.events if event == name]
-            if len(found) >= count:
-                return found[count - 1]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no {name} #{count}; got {self.events}")
+            # A list, so an event whose data is empty or None still counts as received.
+            return [found[count - 1]] if len(found) >= count else None
+        [data] = await wait_until_async(nth, timeout, f"{name} #{count}", interval=0.02,
+                                        describe=lambda: f"got {self.events}")
+        return data
 
     async def wait_text(self, part: str, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def latest():
             found = [d for e, d in self.events if e == "bot_message" and part in (d.get("text") or "")]
-            if found:
-                return found[-1]
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"no bot_message with {part!r}; got {self.events}")
+            return found[-1] if found else None
+        return await wait_until_async(latest, timeout, f"a bot_message with {part!r}", interval=0.02,
+                                      describe=lambda: f"got {self.events}")
+
+    async def wait_stored(self, client_id: str, timeout: float = 10.0) -> dict:
+        """The gateway's `user_stored` for the message sent with this client_id: it comes once the gateway has
+        handled the message (stored it and passed it on), so it marks the end of that turn."""
+        def stored():
+            return next((d for e, d in self.events if e == "user_stored" and d.get("client_id") == client_id), None)
+        return await wait_until_async(stored, timeout, f"user_stored for {client_id!r}",
+                                      describe=lambda: f"got {self.events[-8:]}")
 
     async def say(self, text: str, session_id: str, n: int) -> dict:
         await self.client.emit("user_uttered", {"message": text, "session_id": session_id, "client_id": f"c{n}",
@@ -74,11 +81,9 @@ class Browser:
 
     async def wait_text_after(self, part: str, after: int, timeout: float = 30.0) -> dict:
         """A bot_message containing `part` among those after the first `after` ones."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def latest():
             found = [d for d in [d for e, d in self.events if e == "bot_message"][after:]
                      if part.lower() in (d.get("text") or "").lower()]
-            if found:
-                return found[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no bot_message with {part!r} after #{after}; got {self.events[-8:]}")
+            return found[-1] if found else None
+        return await wait_until_async(latest, timeout, f"a bot_message with {part!r} after #{after}",
+                                      describe=lambda: f"got {self.events[-8:]}")

@@ -6,6 +6,7 @@ import pytest
 
 from bot.settings import default_rasa_processes
 from stack import Buyer, Stack, listening
+from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -41,7 +42,6 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
     """The gateway alone (Rasa and the action server not started) must not claim to be healthy."""
     import subprocess
     import sys
-    import time
 
     from stack import ROOT
 
@@ -50,9 +50,7 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
                              "127.0.0.1", "--port", str(stack.ports["gateway"]), "--ws", "wsproto"], cwd=ROOT,
                             env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while not listening(stack.ports["gateway"]) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: listening(stack.ports["gateway"]), 30, "the gateway to listen", interval=0.2)
         response = httpx.get(f"{stack.url}/healthz", timeout=10)
         assert response.status_code == 503
     finally:

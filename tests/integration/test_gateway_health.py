@@ -11,6 +11,7 @@ from bot.composition import build_services
 from bot.gateway import create_app
 from bot.settings import Settings
 from bot.store import migrate
+from waiting import wait_until
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -90,9 +91,4 @@ def test_periodic_sweep_runs_in_the_app(tmp_path, stand_in, monkeypatch):
     services = build_services(settings)
     migrate.upgrade(services.engine)
     with TestClient(create_app(services=services)):
-        import time
-
-        deadline = time.monotonic() + 5
-        while len(calls) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-    assert len(calls) >= 2
+        wait_until(lambda: len(calls) >= 2, 5, "two sweeps", interval=0.1)

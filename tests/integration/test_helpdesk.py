@@ -16,6 +16,7 @@ import pytest
 from bot.channels.agent_api import SIGNATURE_HEADER
 from socket_client import Browser
 from test_web_channel import gateway_for
+from waiting import wait_until_async
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
 
@@ -93,11 +94,13 @@ async def test_the_whole_hand_off_through_the_api(desk):
     assert (await anna.wait("bot_uttered", 4))["text"].startswith("Dana (help desk): ")
 
     sent_to_rasa = len(desk.rasa.received)
-    await anna.client.emit("user_uttered", {"message": "the left one is cracked", "session_id": session})
-    await asyncio.sleep(0.5)
-    assert len(desk.rasa.received) == sent_to_rasa  # the bot never sees it
+    await anna.client.emit("user_uttered", {"message": "the left one is cracked", "session_id": session,
+                                            "client_id": "cracked"})
+    # The gateway confirms a message once it has handled it (stored, and passed to the agent, not the bot).
+    await anna.wait_stored("cracked")
     transcript = call(desk, "GET", f"/conversations/{item['id']}", desk.agent).json()["transcript"]
     assert transcript[-1]["text"] == "the left one is cracked"
+    assert len(desk.rasa.received) == sent_to_rasa  # the bot never sees it
 
     assert call(desk, "POST", f"/conversations/{item['id']}/disputes/123456789012/decide", desk.agent,
                 in_buyers_favour=True).status_code in (403, 404)
@@ -154,7 +157,8 @@ async def test_back_to_the_assistant_leaves_the_queue(desk):
 async def test_the_webhook_is_signed_and_the_api_is_documented(desk):
     anna, session, _ = await _buyer_asks_for_a_person(desk)
     await anna.client.emit("user_uttered", {"message": "still there?", "session_id": session})
-    await asyncio.sleep(1.0)
+    await wait_until_async(lambda: len(desk.hook.calls) >= 2, 10, "the buyer's message at the webhook",
+                           describe=lambda: f"calls: {desk.hook.calls}")
     events = []
     for given, body in desk.hook.calls:
         expected = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()

@@ -23,6 +23,7 @@ from fake_telegram import free_port
 from samples import image_bytes
 from socket_client import Browser
 from stand_in_rasa import StandInRasa
+from waiting import wait_until
 
 
 @contextlib.contextmanager
@@ -41,10 +42,7 @@ def gateway_for(tmp_path, **env):
     server = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port,
                                            ws="wsproto", log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "gateway did not start"
-        time.sleep(0.05)
+    wait_until(lambda: server.started, 20, "the gateway to start")
     server.url, server.rasa, server.services = f"http://127.0.0.1:{port}", rasa, services
     try:
         yield server
@@ -52,6 +50,8 @@ def gateway_for(tmp_path, **env):
         server.should_exit = True
         rasa.shutdown()
         rasa.server_close()
+        # Not a wait for a result: a moment for requests in flight to end before the store closes. Joining the
+        # server thread instead would wait out every socket.io long-poll a test left open (20 s each).
         time.sleep(0.2)
         services.close()
 
