@@ -58,6 +58,7 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
         proc.wait(timeout=15)
 
 
+@pytest.mark.timeout(600)  # two starts of a stack of its own, each bounded at 240 s, and two stops
 def test_a_conversation_survives_a_restart(tmp_path):
     stack = Stack(tmp_path)
     stack.start()

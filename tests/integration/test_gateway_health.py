@@ -13,6 +13,8 @@ from bot.settings import Settings
 from bot.store import migrate
 from waiting import wait_until
 
+pytestmark = pytest.mark.timeout(30)  # a gateway on loopback answers in well under a second
+
 
 class _Handler(BaseHTTPRequestHandler):
     status = 200

@@ -19,6 +19,7 @@ from test_web_channel import gateway_for
 from waiting import wait_until_async
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
+pytestmark = pytest.mark.timeout(60)  # each test takes a few seconds
 
 
 class WebhookRecorder(BaseHTTPRequestHandler):

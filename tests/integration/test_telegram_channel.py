@@ -44,6 +44,8 @@ from samples import image_bytes
 from stand_in_rasa import StandInRasa
 
 TOKEN = "123456:TEST-token"
+# Each test takes a few seconds; the bound is above the fake's own 60-s waits, which say more when they fail.
+pytestmark = pytest.mark.timeout(120)
 USER = 5550001
 
 

@@ -14,6 +14,8 @@ from fake_telegram import FakeTelegram, free_port, text_update
 from test_telegram_channel import USER, _gateway, _linked
 
 WEBHOOK_URL = "https://bot.example.com/webhooks/telegram"
+# Two gateways start in a few seconds; the bound is above the fake's own 60-s waits, which say more.
+pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
