@@ -3,13 +3,15 @@ loopback ports with its own var/ directory, and talks to it as a buyer would."""
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import IO, Dict, List, Optional
 
 import httpx
 import pytest
@@ -18,6 +20,9 @@ from bot.settings import default_rasa_processes
 from fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "Press Ctrl-C to stop everything."  # what bot/runner.py prints once every process is up
+START_SECONDS = 240
+STOP_SECONDS = 60
 
 
 def free_port() -> int:
@@ -48,39 +53,85 @@ class Stack:
             if name not in (extra_env or {}):
                 self.env.pop(name, None)
         self.url = f"http://127.0.0.1:{self.ports['gateway']}"
-        self.output: List[str] = []
-        self.process = None
+        self.output: List[str] = []  # what the stack printed up to READY_LINE
+        self.process: Optional[subprocess.Popen] = None
+        self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self._reader: Optional[threading.Thread] = None
 
     def bot(self, *args: str) -> str:
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=self.env, check=True,
-                              capture_output=True, text=True).stdout.strip()
+                              capture_output=True, text=True, timeout=120).stdout.strip()
 
-    def start(self) -> None:
+    @staticmethod
+    def _read_output(stream: IO[str], lines: "queue.Queue[Optional[str]]") -> None:
+        # Reads for the stack's whole life, not only until it is up: a pipe nobody empties fills up and the
+        # stack then blocks on its next print (the runner prints again when it restarts a crashed process).
+        for line in stream:
+            lines.put(line)
+        lines.put(None)  # the output ended: the stack exited
+
+    def start(self, timeout: float = START_SECONDS) -> None:
+        """Starts the stack and returns once it printed READY_LINE; fails the test (with what it printed) if it
+        exits first or `timeout` seconds pass, and never leaves it running then."""
         if not any((ROOT / "models").glob("*.tar.gz")):
             pytest.fail("No trained model: run the suite through `make test`, which trains it first.")
         self.bot("seed")
+        self.output = []
+        self._lines = queue.Queue()
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                break
+        self._reader = threading.Thread(target=self._read_output, args=(self.process.stdout, self._lines),
+                                        name="stack-output", daemon=True)
+        self._reader.start()
+        try:
+            problem = self._wait_until_ready(time.monotonic() + timeout)
+        except BaseException:  # the test's own timeout or Ctrl-C while waiting: do not leave the stack behind
+            self.stop()
+            raise
+        if problem:
+            rest = self.stop()
+            pytest.fail(f"stack did not start ({problem}):\n" + "".join(self.output) + rest)
+
+    def _wait_until_ready(self, deadline: float) -> Optional[str]:
+        """None once READY_LINE is printed, else what went wrong. The wait is a queue read with the time left,
+        so a stack that prints nothing cannot hold it past the deadline."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "no ready line in time"
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                return "no ready line in time"
+            if line is None:
+                return f"it exited with {self.process.wait()}"
             self.output.append(line)
-            if "Press Ctrl-C" in line:
-                return
-        pytest.fail("stack did not start:\n" + "".join(self.output))
+            if READY_LINE in line:
+                return None
 
     def stop(self) -> str:
-        if self.process is None or self.process.poll() is not None:
+        """Ctrl-C, then a kill if it is still running after STOP_SECONDS. Returns what it printed after
+        READY_LINE."""
+        if self.process is None:
             return ""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            rest, _ = self.process.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            rest, _ = self.process.communicate()
-        return rest
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=10)  # the output ends with the process (unless a grandchild still holds it)
+        rest = []
+        while True:
+            try:
+                line = self._lines.get_nowait()
+            except queue.Empty:
+                break
+            if line is not None:
+                rest.append(line)
+        return "".join(rest)
 
 
 class Buyer:
