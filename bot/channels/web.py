@@ -7,9 +7,12 @@ The buyer comes only from a buyer token checked at connect (`auth.token`, or `?t
 rasa-webchat that cannot send auth); without one the visitor is a guest who gets general answers. A session id
 belongs to the first buyer (or guest) who used it: presented under another token it is replaced by a new one,
 so nobody can take over somebody else's conversation or read its history.
+
+A socket.io frame or polling POST over MAX_FRAME_BYTES ends its connection: HTTP 413 or websocket close 1009.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 CHANNEL = "web"
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MESSAGE_CHARS = 4000
+MAX_FRAME_BYTES = 64 * 1024  # one socket.io frame or polling POST
+DRAIN_SECONDS, DRAIN_BYTES = 1.0, 16 * 1024 * 1024  # what is read and dropped of a POST refused as too large
 HISTORY_LIMIT = 200
 EVIDENCE_INTENT = "/send_evidence"
 
@@ -71,6 +76,95 @@ def widget_format(message: Dict[str, Any]) -> Dict[str, Any]:
     return out
 
 
+class FrameSizeLimit:
+    """ASGI middleware in front of the socket.io app: a polling POST or a websocket frame over `max_bytes` is
+    answered (HTTP 413, websocket close 1009) and its socket.io session closed here. python-engineio 4.x, left
+    alone, closes such a session waiting for a poll the departed client never sends: no answer, and the socket,
+    its descriptor and a graceful stop held indefinitely (issue 13, finding 4)."""
+
+    def __init__(self, app: Any, engineio_server: Any, max_bytes: int) -> None:
+        self._app = app
+        self._eio = engineio_server
+        self._max = max_bytes
+
+    async def __call__(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "POST":
+            await self._post(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._app(scope, self._frames_within_limit(receive, send), send)
+        else:
+            await self._app(scope, receive, send)
+
+    async def _post(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self._max:
+            await self._refuse(scope, receive, send)
+            return
+        # Read the body here (at most the limit plus one chunk): a chunked POST declares no length, and
+        # engine.io reads exactly the declared length, so it gets its actual length in the headers.
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left
+            body += message.get("body", b"")
+            if len(body) > self._max:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay() -> Dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        kept = [(k, v) for k, v in scope.get("headers") or [] if k != b"content-length"]
+        await self._app({**scope, "headers": kept + [(b"content-length", str(len(body)).encode())]}, replay, send)
+
+    async def _refuse(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        sid = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sid") or [None])[0]
+        socket = self._eio.sockets.pop(sid, None) if sid else None
+        if socket is not None:
+            log.info("socket.io session %s closed: a POST over %d bytes", sid, self._max)
+            # No wait: a pending poll gets the close packet, and nobody waits for a poll that may never come.
+            await socket.close(wait=False, reason=self._eio.reason.TRANSPORT_ERROR)
+        # The rest of the body is read and dropped (for a moment, to a bound): closing with it unread makes the
+        # kernel reset the connection, and the client would see a network error instead of the 413.
+        with anyio.move_on_after(DRAIN_SECONDS):
+            dropped = 0
+            while dropped < DRAIN_BYTES:
+                message = await receive()
+                dropped += len(message.get("body", b""))
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+        body = json.dumps({"error": f"A chat message over {self._max} bytes is too large; the connection is "
+                                    f"closed."}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+    def _frames_within_limit(self, receive: Any, send: Any) -> Any:
+        async def checked() -> Dict[str, Any]:
+            message = await receive()
+            if message["type"] == "websocket.receive":
+                data = message.get("bytes")
+                if data is None:
+                    data = (message.get("text") or "").encode("utf-8")
+                if len(data) > self._max:
+                    log.info("websocket closed: a frame of %d bytes, over %d", len(data), self._max)
+                    await send({"type": "websocket.close", "code": 1009, "reason": "frame too large"})
+                    # Engine.IO sees the client gone and ends the session as for any dropped connection.
+                    return {"type": "websocket.disconnect", "code": 1009}
+            return message
+        return checked
+
+
 class WebChannel:
     def __init__(self, services: Services, relay: Relay) -> None:
         self._services = services
@@ -84,14 +178,14 @@ class WebChannel:
             # one Redis server under different numbers from hearing each other's emits.
             manager = socketio.AsyncRedisManager(services.settings.redis_url,
                                                  channel=f"dispute-assistant-socketio-db{redis.db}")
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=64 * 1024,
-                                        client_manager=manager)
+        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*",
+                                        max_http_buffer_size=MAX_FRAME_BYTES, client_manager=manager)
         self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
 
-    def asgi_app(self) -> socketio.ASGIApp:
-        return socketio.ASGIApp(self.sio, socketio_path=None)
+    def asgi_app(self) -> FrameSizeLimit:
+        return FrameSizeLimit(socketio.ASGIApp(self.sio, socketio_path=None), self.sio.eio, MAX_FRAME_BYTES)
 
     @property
     def limits(self) -> Dict[str, Any]:

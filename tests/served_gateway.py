@@ -1,0 +1,58 @@
+"""A gateway served by uvicorn on loopback (seeded, with a stand-in Rasa), for tests that need real sockets:
+oversized frames, descriptors, graceful stops, tokens expiring on a live connection."""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from http.server import ThreadingHTTPServer
+
+import uvicorn
+
+from bot.composition import build_services
+from bot.disputes.clock import SystemClock
+from bot.gateway import create_app
+from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.store import migrate
+from bot.store.seed import seed
+from fake_telegram import free_port
+from stand_in_rasa import StandInRasa
+from waiting import wait_until
+
+
+def open_descriptors() -> int:
+    """File descriptors this process holds (the served gateway runs in a thread of the test process)."""
+    return len(os.listdir("/proc/self/fd"))
+
+
+@contextlib.contextmanager
+def served_gateway(tmp_path, **env):
+    """Yields the uvicorn server with `url`, `rasa` (the stand-in), `services`, `app` (app.state.web is the web
+    channel once started) and `thread` (join it to see how long a graceful stop takes)."""
+    rasa = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
+    rasa.received = []
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
+                                  "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}", **env})
+    rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    threading.Thread(target=rasa.serve_forever, daemon=True).start()
+    services = build_services(settings)
+    migrate.upgrade(services.engine)
+    seed(services.engine, SystemClock(), settings.rules, services.evidence)
+    port = free_port()
+    app = create_app(services=services)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, ws="wsproto", log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 20, "the gateway to start")
+    server.url, server.rasa, server.services, server.app, server.thread = (
+        f"http://127.0.0.1:{port}", rasa, services, app, thread)
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        rasa.shutdown()
+        rasa.server_close()
+        # A bounded wait for the server to stop, so requests in flight end before the store closes (a test that
+        # left a long-poll open would hold a graceful stop 20 s or more).
+        thread.join(5)
+        services.close()
