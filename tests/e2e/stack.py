@@ -1,28 +1,44 @@
 """Helpers for end-to-end tests. Starts the real stack (`python -m bot run`: action server, Rasa with the trained model, gateway) on free
-loopback ports with its own var/ directory, and talks to it as a buyer would."""
+loopback ports with its own var/ directory, and talks to it as a buyer would.
+
+The tests share one stack, so none of them changes the demo buyers: each makes buyers of its own with
+`stack.copy_buyer("anna")` (the same orders and disputes under new numbers) and looks only at its own
+conversations and hand-offs. They pass in any order (`--random-order`)."""
 from __future__ import annotations
 
 import os
 import queue
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Dict, List, Optional
+from typing import IO, Any, Dict, List, Mapping, Optional, Tuple
 
 import httpx
 import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Engine
 
-from bot.settings import default_rasa_processes
+from bot.settings import Settings, default_rasa_processes
+from bot.store import tables as t
+from bot.store.engine import create_store_engine
+from bot.store.seed import BUYERS
 from fake_telegram import FakeTelegram
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "Press Ctrl-C to stop everything."  # what bot/runner.py prints once every process is up
 START_SECONDS = 240
 STOP_SECONDS = 60
+DEMO_BUYER_IDS = tuple(buyer_id for buyer_id, _, _ in BUYERS)
+# DEMO_BUYERS is read when the stack starts, so the demo page may sign in this many copies of each demo buyer
+# (their ids are known in advance: see Stack.copy_buyer).
+COPIES_SIGNED_IN = 30
 
 
 def free_port() -> int:
@@ -34,6 +50,70 @@ def free_port() -> int:
 def listening(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass(frozen=True)
+class CopiedBuyer:
+    """A buyer of one test's own: a copy of a demo buyer with the same orders and disputes under new numbers."""
+
+    id: str
+    orders: Dict[str, str]  # the demo buyer's order number -> the copy's
+
+    def order(self, demo_number: str) -> str:
+        return self.orders[demo_number]
+
+
+def copy_id(demo_id: str, serial: int) -> str:
+    return f"{demo_id}-{serial:02d}"  # two digits: no copy's id starts another's ("chen-03", "chen-30")
+
+
+def _without_id(row: Mapping[str, Any]) -> Dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "id"}
+
+
+def _copy_buyer_rows(conn: Connection, demo_id: str, buyer_id: str, serial: int) -> Tuple[Dict[str, str], int]:
+    """Copies a buyer with their orders, disputes, dispute events, evidence records and refunds. Returns the
+    order numbers (demo -> copy) and the id of the last event copied (0 if none)."""
+    demo = conn.execute(select(t.buyers).where(t.buyers.c.id == demo_id)).mappings().one()
+    conn.execute(insert(t.buyers).values(id=buyer_id, name=demo["name"], email=f"{buyer_id}@example.com"))
+    numbers: Dict[str, str] = {}
+    order_ids: Dict[int, int] = {}
+    for order in conn.execute(select(t.orders).where(t.orders.c.buyer_id == demo_id)).mappings().all():
+        # Same length and shape as the demo numbers (16 digits), digits 11-14 tell the copy ("0077" in the demo).
+        number = order["number"][:10] + f"{100 + serial:04d}" + order["number"][14:]
+        result = conn.execute(insert(t.orders).values(**{**_without_id(order), "number": number,
+                                                         "buyer_id": buyer_id}))
+        numbers[order["number"]], order_ids[order["id"]] = number, result.inserted_primary_key[0]
+    last_event = 0
+    for dispute in conn.execute(select(t.disputes).where(t.disputes.c.buyer_id == demo_id)).mappings().all():
+        result = conn.execute(insert(t.disputes).values(**{
+            **_without_id(dispute), "number": _unused_dispute_number(conn),
+            "order_id": order_ids[dispute["order_id"]], "buyer_id": buyer_id}))
+        dispute_id = result.inserted_primary_key[0]
+        events = t.dispute_events
+        for event in conn.execute(select(events).where(events.c.dispute_id == dispute["id"])
+                                  .order_by(events.c.id)).mappings().all():
+            actor_id = buyer_id if event["actor_kind"] == "buyer" else event["actor_id"]
+            result = conn.execute(insert(events).values(**{**_without_id(event), "dispute_id": dispute_id,
+                                                           "actor_id": actor_id}))
+            last_event = max(last_event, result.inserted_primary_key[0])
+        for table in (t.evidence_files, t.refunds):
+            for row in conn.execute(select(table).where(table.c.dispute_id == dispute["id"])).mappings().all():
+                conn.execute(insert(table).values(**{**_without_id(row), "dispute_id": dispute_id}))
+    return numbers, last_event
+
+
+def _unused_dispute_number(conn: Connection) -> str:
+    while True:
+        number = str(secrets.randbelow(9 * 10**11) + 10**11)  # as bot.disputes.services makes them
+        if conn.execute(select(t.disputes.c.id).where(t.disputes.c.number == number)).first() is None:
+            return number
+
+
+def _telegram_push_cursor(engine: Engine) -> Optional[int]:
+    with engine.connect() as conn:
+        return conn.execute(select(t.push_cursors.c.last_event_id)
+                            .where(t.push_cursors.c.channel == "telegram")).scalar()
 
 
 class Stack:
@@ -57,6 +137,27 @@ class Stack:
         self.process: Optional[subprocess.Popen] = None
         self._lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self._reader: Optional[threading.Thread] = None
+        self._copies: Dict[str, int] = {}  # demo buyer -> copies made
+
+    def copy_buyer(self, demo_id: str) -> CopiedBuyer:
+        """A new buyer for one test: `demo_id`'s orders and disputes (same items, prices, dates and statuses)
+        under new order and dispute numbers, so whatever the test does touches no other test's data. The first
+        COPIES_SIGNED_IN copies of each demo buyer can sign in on the demo page."""
+        serial = self._copies.get(demo_id, 0) + 1
+        self._copies[demo_id] = serial
+        buyer_id = copy_id(demo_id, serial)
+        engine = create_store_engine(Settings.from_env(self.env).database_url)
+        try:
+            with engine.begin() as conn:
+                orders, last_event = _copy_buyer_rows(conn, demo_id, buyer_id, serial)
+            # The copied events are new to the Telegram notifier: it must be past them before the test links a
+            # chat to the copy, or that chat gets a demo dispute's old news.
+            if last_event and _telegram_push_cursor(engine) is not None:
+                wait_until(lambda: _telegram_push_cursor(engine) >= last_event, 30,
+                           "the Telegram notifier to pass the copied dispute events", interval=0.1)
+        finally:
+            engine.dispose()
+        return CopiedBuyer(buyer_id, orders)
 
     def bot(self, *args: str) -> str:
         return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=self.env, check=True,
@@ -166,9 +267,12 @@ def stack(tmp_path_factory):
     """One running stack shared by the end-to-end tests (import this fixture to use it). Its Telegram channel
     talks to a fake Bot API server on loopback (`stack.telegram`)."""
     telegram = FakeTelegram().start(free_port())
+    # The browser tests sign in on the demo page, as after `make run`, each as a copy of a demo buyer.
+    signed_in = [*DEMO_BUYER_IDS, *(copy_id(demo, serial) for demo in DEMO_BUYER_IDS
+                                    for serial in range(1, COPIES_SIGNED_IN + 1))]
     s = Stack(tmp_path_factory.mktemp("stack-var"), {
         "TELEGRAM_TOKEN": "424242:E2E-token", "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.5",
-        "DEMO_BUYERS": "anna,ben,chen"})  # the browser tests sign in on the demo page, as after `make run`
+        "DEMO_BUYERS": ",".join(signed_in)})
     s.telegram = telegram
     s.start()
     yield s

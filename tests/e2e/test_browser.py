@@ -1,6 +1,7 @@
 """The web widget in headless Chromium against the real stack: a buyer files a dispute with a photo by clicking
 and typing, reloads and finds the history, gets refused uploads explained; the widget on a 360-px phone and by
-keyboard alone; and rasa-webchat (a client nobody here wrote) holding a conversation with the gateway."""
+keyboard alone; and rasa-webchat (a client nobody here wrote) holding a conversation with the gateway. Each test
+signs in as a buyer of its own (a copy of a demo buyer) and creates its own agent."""
 from __future__ import annotations
 
 import functools
@@ -15,10 +16,16 @@ from bot.composition import build_services
 from bot.settings import Settings
 from browser import ROOT, browser, playwright_driver, screenshot  # noqa: F401 - fixtures
 from samples import image_bytes
-from stack import free_port, stack  # noqa: F401 - the session fixture
+from stack import CopiedBuyer, free_port, stack  # noqa: F401 - the session fixture
 
 pytestmark = pytest.mark.e2e
 BEN_SHIRT = "8190334512007792"
+
+
+def demo_page(running, buyer: CopiedBuyer) -> str:
+    """The demo page signed in as this buyer (the demo sign-in takes only the buyers DEMO_BUYERS names)."""
+    assert buyer.id in running.env["DEMO_BUYERS"].split(","), f"{buyer.id} cannot sign in on the demo page"
+    return f"{running.url}/?buyer={buyer.id}"
 
 
 def open_chat(page, url: str):
@@ -43,8 +50,9 @@ def type_message(page, text: str):
 
 
 def test_a_buyer_files_a_dispute_with_a_photo_and_finds_it_after_a_reload(stack, browser, tmp_path):  # noqa: F811
+    ben = stack.copy_buyer("ben")
     page = browser().new_page()
-    panel = open_chat(page, f"{stack.url}/?buyer=ben")
+    panel = open_chat(page, demo_page(stack, ben))
     panel.get_by_text("Ask about an order").wait_for()
     type_message(page, "I want to open a dispute")
     bot_says(panel, "Which order is it about?")
@@ -69,26 +77,26 @@ def test_a_buyer_files_a_dispute_with_a_photo_and_finds_it_after_a_reload(stack,
 
     services = build_services(Settings.from_env({"VAR_DIR": str(stack.var_dir)}))
     try:
-        [shirt] = [d for d in services.disputes.list_disputes("ben") if d.order.number == BEN_SHIRT]
+        [shirt] = [d for d in services.disputes.list_disputes(ben.id) if d.order.number == ben.order(BEN_SHIRT)]
         assert [e.display_name for e in shirt.evidence] == ["shirt-label.jpg"]
         assert "far too small" in shirt.dispute.claim.description
     finally:
         services.close()
 
     page.reload()
-    panel = open_chat(page, f"{stack.url}/?buyer=ben")
+    panel = open_chat(page, demo_page(stack, ben))
     bot_says(panel, "is open")
     assert panel.locator(".dc-buyer", has_text="far too small").count() == 1
     screenshot(page, "widget-after-reload")
 
     other_tab = page.context.new_page()  # a new tab finds the same conversation
-    panel = open_chat(other_tab, f"{stack.url}/?buyer=ben")
+    panel = open_chat(other_tab, demo_page(stack, ben))
     bot_says(panel, "is open")
 
 
 def test_refused_uploads_are_explained(stack, browser, tmp_path):  # noqa: F811
     page = browser().new_page()
-    panel = open_chat(page, f"{stack.url}/?buyer=chen")
+    panel = open_chat(page, demo_page(stack, stack.copy_buyer("chen")))
     panel.get_by_text("Ask about an order").wait_for()
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo")
@@ -103,7 +111,7 @@ def test_refused_uploads_are_explained(stack, browser, tmp_path):  # noqa: F811
 
 def test_on_a_phone_and_by_keyboard_alone(stack, browser):  # noqa: F811
     page = browser(360, 740).new_page()
-    page.goto(f"{stack.url}/?buyer=anna")
+    page.goto(demo_page(stack, stack.copy_buyer("anna")))
     page.wait_for_function("window.demoChat !== undefined")
     page.keyboard.press("Tab")  # the demo page's buyer picker
     launcher = page.get_by_role("button", name=re.compile("Open chat"))
@@ -125,7 +133,7 @@ def test_on_a_phone_and_by_keyboard_alone(stack, browser):  # noqa: F811
 
 def test_unread_badge_when_collapsed(stack, browser):  # noqa: F811
     page = browser().new_page()
-    panel = open_chat(page, f"{stack.url}/?buyer=anna")
+    panel = open_chat(page, demo_page(stack, stack.copy_buyer("anna")))
     panel.get_by_text("Ask about an order").wait_for()
     page.get_by_label("Your message").fill("hi")
     # Send and collapse in one browser task: the answer (a network round trip away) can only be handled in a
@@ -178,13 +186,14 @@ def test_rasa_webchat_holds_a_conversation_with_the_gateway(rasa_webchat_page, b
 
 
 def test_after_a_network_drop_the_widget_gets_what_it_missed(stack, browser):  # noqa: F811
+    chen = stack.copy_buyer("chen")
     context = browser()
     first = context.new_page()
-    panel_first = open_chat(first, f"{stack.url}/?buyer=chen")
+    panel_first = open_chat(first, demo_page(stack, chen))
     panel_first.get_by_text("Ask about an order").wait_for()
     first.evaluate("window.demoChat.socket.disconnect()")  # offline: no automatic reconnect while we talk
     second = context.new_page()  # meanwhile the conversation goes on in another tab
-    panel_second = open_chat(second, f"{stack.url}/?buyer=chen")
+    panel_second = open_chat(second, demo_page(stack, chen))
     type_message(second, "how long does a refund take")
     bot_says(panel_second, "business days")
     assert panel_first.locator(".dc-bot", has_text="business days").count() == 0
@@ -207,10 +216,12 @@ def test_agent_console_sign_in_claim_from_the_live_queue_and_reply(stack, browse
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name=re.compile("Queue")).wait_for()
 
-    chen = Buyer(stack, "chen", "console-test")  # asks for a person while the console is open
+    account = stack.copy_buyer("chen")
+    chen = Buyer(stack, account.id, "console-test")  # asks for a person while the console is open
     chen.say("i want to talk to a real person")
     assert "will answer here" in chen.text()
-    item = page.get_by_role("option").filter(has_text="chen")
+    # Other tests' hand-offs may be in the queue too: this buyer's is the one to claim.
+    item = page.get_by_role("option").filter(has_text=account.id)
     item.wait_for()  # appeared without a reload
     item.focus()
     page.keyboard.press("Enter")
@@ -223,7 +234,7 @@ def test_agent_console_sign_in_claim_from_the_live_queue_and_reply(stack, browse
 
     services = build_services(Settings.from_env({"VAR_DIR": str(stack.var_dir)}))
     try:
-        [handoff] = [h for h in services.handoffs.queue() if h.buyer_id == "chen"]
+        [handoff] = [h for h in services.handoffs.queue() if h.buyer_id == account.id]
         texts = [m["text"] for m in services.transcripts.messages(handoff.conversation_id)]
         assert "Hello Chen, Omar here. How can I help?" in texts and handoff.agent_name == "Omar"
     finally:

@@ -1,4 +1,5 @@
-"""A buyer's whole journey through the gateway's chat endpoint, Rasa and the action server, checked in the store."""
+"""A buyer's whole journey through the gateway's chat endpoint, Rasa and the action server, checked in the store.
+Each test talks as buyers of its own (copies of the demo buyers, stack.copy_buyer)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.e2e
 EARBUDS, SHOES, BEN_KEYBOARD = "8190334512007781", "8190334512007787", "8190334512007790"
 
 
-def orders(running, buyer="anna"):
+def orders(running, buyer: str):
     return {o["number"]: o for o in json.loads(running.bot("orders", buyer, "--json"))}
 
 
@@ -24,7 +25,9 @@ def show_dispute(buyer: Buyer, number: str) -> None:
 
 
 def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
-    anna = Buyer(stack, "anna", "journey")
+    account = stack.copy_buyer("anna")
+    earbuds, shoes = account.order(EARBUDS), account.order(SHOES)
+    anna = Buyer(stack, account.id, "journey")
     anna.say("help")
     anna.tap("Open a dispute")
     assert "Which order" in anna.text()
@@ -42,13 +45,13 @@ def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
     assert "partial refund of 5.00 USD" in summary and "cracked and it rattles" in summary
     anna.tap("Yes, file it")
     assert "is open" in anna.text() and "15 days" in anna.text()
-    filed = orders(stack)[EARBUDS]["dispute"]
+    filed = orders(stack, account.id)[earbuds]["dispute"]
     assert filed["status"] == "awaiting_seller"
     number = filed["number"]
 
     # change it: the buyer types the change after tapping the button offered with the status
     anna.say("/check_dispute_status")  # not offered here: the gateway defuses it into plain text
-    before = stack.bot("orders", "anna", "--json")
+    before = stack.bot("orders", account.id, "--json")
     show_dispute(anna, number)
     anna.tap("Change")
     assert "What should change" in anna.text()
@@ -56,33 +59,35 @@ def test_file_then_modify_escalate_and_cancel(stack):  # noqa: F811
     assert "Save this change" in anna.text()
     anna.tap("Yes, save")
     assert "Saved" in anna.text()
-    assert stack.bot("orders", "anna", "--json") == before  # status unchanged: still awaiting the seller
+    assert stack.bot("orders", account.id, "--json") == before  # status unchanged: still awaiting the seller
 
     show_dispute(anna, number)
     anna.tap("Escalate")
     assert "Dispute Team" in anna.text()
     anna.tap("Yes, escalate")
-    assert orders(stack)[EARBUDS]["dispute"]["status"] == "escalated"
+    assert orders(stack, account.id)[earbuds]["dispute"]["status"] == "escalated"
 
-    show_dispute(anna, SHOES)
+    show_dispute(anna, shoes)
     anna.tap("Cancel dispute")
     assert "no longer help" in anna.text()
     anna.tap("No, keep it")
-    assert orders(stack)[SHOES]["dispute"]["status"] == "awaiting_seller"
-    show_dispute(anna, SHOES)
+    assert orders(stack, account.id)[shoes]["dispute"]["status"] == "awaiting_seller"
+    show_dispute(anna, shoes)
     anna.tap("Cancel dispute")
     anna.tap("Yes, cancel it")
-    assert orders(stack)[SHOES]["dispute"]["status"] == "cancelled"
+    assert orders(stack, account.id)[shoes]["dispute"]["status"] == "cancelled"
 
 
 def test_a_buyer_cannot_force_another_buyers_order(stack):  # noqa: F811
-    chen = Buyer(stack, "chen", "sneaky")
+    ben = stack.copy_buyer("ben")
+    keyboard = ben.order(BEN_KEYBOARD)
+    chen = Buyer(stack, stack.copy_buyer("chen").id, "sneaky")
     chen.say("help")
     chen.tap("Open a dispute")
-    chen.say('/inform{"order_number":"%s"}' % BEN_KEYBOARD)
+    chen.say('/inform{"order_number":"%s"}' % keyboard)
     chen.say("/affirm")
-    assert orders(stack, "ben")[BEN_KEYBOARD]["dispute"] is None
-    assert BEN_KEYBOARD not in json.dumps(chen.last) or "can't find" in chen.text()
+    assert orders(stack, ben.id)[keyboard]["dispute"] is None
+    assert keyboard not in json.dumps(chen.last) or "can't find" in chen.text()
 
 
 @pytest.mark.parametrize("typed,expected", [
@@ -91,9 +96,9 @@ def test_a_buyer_cannot_force_another_buyers_order(stack):  # noqa: F811
     ("how long does a refund take", "7-10 business days"),
 ])
 def test_typed_messages_reach_the_right_answer(stack, typed, expected):  # noqa: F811
-    ben = Buyer(stack, "anna", f"typed-{abs(hash(typed))}")
-    ben.say(typed)
-    assert expected in ben.text()
+    anna = Buyer(stack, stack.copy_buyer("anna").id, "typed")
+    anna.say(typed)
+    assert expected in anna.text()
 
 
 def test_terminal_chat_numbers_the_buttons(stack):  # noqa: F811
@@ -102,7 +107,8 @@ def test_terminal_chat_numbers_the_buttons(stack):  # noqa: F811
 
     from stack import ROOT
 
-    result = subprocess.run([sys.executable, "-m", "bot", "chat", "anna", "--url", stack.url], cwd=ROOT,
+    buyer_id = stack.copy_buyer("anna").id
+    result = subprocess.run([sys.executable, "-m", "bot", "chat", buyer_id, "--url", stack.url], cwd=ROOT,
                             env=stack.env, input="help\n2\n\n", capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "[2] Open a dispute" in result.stdout and "Which order is it about?" in result.stdout

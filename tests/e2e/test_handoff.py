@@ -2,7 +2,7 @@
 API) each ask for a person in the middle of a dispute; an agent claims through the API, reads the summary with
 the half-filled form and replies; each buyer receives it; after a simulated two-hour gap the buyer writes again
 and the agent, not the bot, gets it; the agent files the dispute and releases; the bot resumes knowing the
-dispute number."""
+dispute number. The buyers and the agent are the test's own; other tests' hand-offs may be in the queue."""
 from __future__ import annotations
 
 import asyncio
@@ -76,12 +76,13 @@ class TelegramChat:
 
 def test_web_and_telegram_buyers_handed_to_an_agent_and_back(stack):  # noqa: F811
     token = stack.bot("agent-create", "Dana", "--role", "dispute_team")
-    asyncio.run(_web_buyer_then_telegram_buyer(stack, token))
+    asyncio.run(_web_buyer_then_telegram_buyer(stack, token, stack.copy_buyer("anna"), stack.copy_buyer("ben")))
 
 
-async def _web_buyer_then_telegram_buyer(running, agent):
+async def _web_buyer_then_telegram_buyer(running, agent, anna_account, ben_account):
+    anna_dress, ben_reel = anna_account.order(ANNA_DRESS), ben_account.order(BEN_REEL)
     # ---- two buyers ask for a person in the middle of the dispute form -----------------------------
-    anna = Browser(running.url, running.bot("token", "anna"))
+    anna = Browser(running.url, running.bot("token", anna_account.id))
     session = await anna.connect()
     await anna.client.emit("user_uttered", {"message": "I want to open a dispute", "session_id": session})
     await anna.wait_text_after("Which order", 0)
@@ -96,7 +97,7 @@ async def _web_buyer_then_telegram_buyer(running, agent):
     await anna.wait_text_after("will answer here", before)
 
     ben = TelegramChat(running, TELEGRAM_BEN)
-    at = ben.say(f"/start {running.bot('link-code', 'ben')}")
+    at = ben.say(f"/start {running.bot('link-code', ben_account.id)}")
     ben.wait("now linked", at)
     at = ben.say("/help")
     at = ben.tap("Open a dispute", at)
@@ -108,15 +109,15 @@ async def _web_buyer_then_telegram_buyer(running, agent):
 
     # ---- the agent reads both cases and replies -------------------------------------------------
     queue = api(running, "GET", "/queue", agent)
-    web_case = next(i for i in queue if i["channel"] == "web" and i["buyer_id"] == "anna")
-    tg_case = next(i for i in queue if i["channel"] == "telegram" and i["buyer_id"] == "ben")
+    [web_case] = [i for i in queue if i["channel"] == "web" and i["buyer_id"] == anna_account.id]
+    [tg_case] = [i for i in queue if i["channel"] == "telegram" and i["buyer_id"] == ben_account.id]
     summary = api(running, "GET", f"/conversations/{web_case['id']}", agent)
-    assert summary["form_so_far"]["dispute_order"] == ANNA_DRESS
+    assert summary["form_so_far"]["dispute_order"] == anna_dress
     assert summary["form_so_far"]["item_received"] is True
     assert summary["form_so_far"]["problems"] == ["size_mismatch"]
     assert any("real person" in (m.get("text") or "") for m in summary["transcript"])
     tg_summary = api(running, "GET", f"/conversations/{tg_case['id']}", agent)
-    assert tg_summary["form_so_far"]["dispute_order"] == BEN_REEL
+    assert tg_summary["form_so_far"]["dispute_order"] == ben_reel
     assert tg_summary["form_so_far"]["item_received"] is False
 
     for case in (web_case, tg_case):
@@ -154,7 +155,7 @@ async def _web_buyer_then_telegram_buyer(running, agent):
     assert anna.count() == before  # and the bot said nothing
 
     # ---- the agent files the disputes and hands back; the bot knows the numbers ------------------
-    filed = api(running, "POST", f"/conversations/{web_case['id']}/disputes", agent, order_number=ANNA_DRESS,
+    filed = api(running, "POST", f"/conversations/{web_case['id']}/disputes", agent, order_number=anna_dress,
                 received=True, problems=["size_mismatch"], resolution="full_refund",
                 description="Ordered M, received XS (checked with the buyer)")
     api(running, "POST", f"/conversations/{web_case['id']}/release", agent, note="Dispute filed, seller has 15 days")
@@ -167,10 +168,12 @@ async def _web_buyer_then_telegram_buyer(running, agent):
     await anna.close()
 
     at = len(running.telegram.sent(TELEGRAM_BEN))
-    reel = api(running, "POST", f"/conversations/{tg_case['id']}/disputes", agent, order_number=BEN_REEL,
+    reel = api(running, "POST", f"/conversations/{tg_case['id']}/disputes", agent, order_number=ben_reel,
                received=False, resolution="full_refund", description="Tracking stuck for weeks")
     api(running, "POST", f"/conversations/{tg_case['id']}/release", agent)
     assert reel["number"] in ben.wait("back with the assistant", at)
-    assert api(running, "GET", "/queue", agent) == []
-    actions = {a["action"] for a in api(running, "GET", "/audit", agent)}
-    assert {"claim", "reply", "file_dispute", "release"} <= actions
+    ours = {web_case["id"], tg_case["id"]}
+    assert not [i for i in api(running, "GET", "/queue", agent) if i["id"] in ours]  # both handed back
+    for case in ours:
+        actions = {a["action"] for a in api(running, "GET", "/audit", agent) if a["handoff_id"] == case}
+        assert {"claim", "reply", "file_dispute", "release"} <= actions

@@ -63,8 +63,9 @@ def _services(running):
 
 
 def test_link_open_a_dispute_with_a_photo_follow_it_and_hear_from_the_seller(stack):  # noqa: F811
+    account = stack.copy_buyer("chen")
     chen = TelegramBuyer(stack, USER)
-    code = stack.bot("link-code", "chen")
+    code = stack.bot("link-code", account.id)
     chen.say(f"/start {code}")
     assert "now linked" in chen.text()
 
@@ -103,8 +104,8 @@ def test_link_open_a_dispute_with_a_photo_follow_it_and_hear_from_the_seller(sta
 
     services = _services(stack)
     try:
-        disputes = services.disputes.list_disputes("chen")
-        pan = [d for d in disputes if d.order.number == CHEN_PAN]
+        disputes = services.disputes.list_disputes(account.id)
+        pan = [d for d in disputes if d.order.number == account.order(CHEN_PAN)]
         assert len(pan) == 1, "one dispute on the order"
         number = pan[0].dispute.number
         assert number in chen.text()
