@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from waiting import wait_until
@@ -25,6 +25,7 @@ from waiting import wait_until
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Dispute assistant", "username": "dispute_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 MAX_POLL_WAIT = 1.0  # seconds a getUpdates call waits for an update (keeps shutdown quick)
+FILE_CHUNK = 64 * 1024
 
 
 def free_port() -> int:
@@ -40,6 +41,9 @@ class FakeTelegram:
         self.calls: List[Dict[str, Any]] = []  # {"token", "method", "params"}
         self.refused: List[Dict[str, Any]] = []  # calls answered 429, same shape
         self.files: Dict[str, bytes] = {}
+        self.large_files: Dict[str, int] = {}  # file id -> size of a body made on the fly, never held whole
+        self.sizes_untold: set = set()  # file ids whose getFile answer has no file_size (Telegram may omit it)
+        self.file_bytes_served: Dict[str, int] = {}  # file id -> bytes of its body written so far
         self.fail_with_429: Dict[str, int] = {}  # method -> how many more calls answer 429
         self.served_update_ids: List[int] = []  # every update id getUpdates returned, repeats included
         self._updates: List[Dict[str, Any]] = []
@@ -90,8 +94,17 @@ class FakeTelegram:
     def next_update_id(self) -> int:
         return next(self._ids) + 500_000
 
-    def add_file(self, file_id: str, data: bytes) -> None:
+    def add_file(self, file_id: str, data: bytes, tell_size: bool = True) -> None:
         self.files[file_id] = data
+        if not tell_size:
+            self.sizes_untold.add(file_id)
+
+    def add_large_file(self, file_id: str, size: int, tell_size: bool = True) -> None:
+        """A file of `size` bytes served in chunks as they are read; `file_bytes_served` tells how far a
+        download got before it stopped."""
+        self.large_files[file_id] = size
+        if not tell_size:
+            self.sizes_untold.add(file_id)
 
     def sent(self, chat_id: Optional[int] = None, method: str = "sendMessage") -> List[Dict[str, Any]]:
         return [c["params"] for c in list(self.calls) if c["method"] == method
@@ -148,8 +161,21 @@ class FakeTelegram:
 
     async def _file(self, request: Request) -> Response:
         file_id = request.path_params["path"].rsplit("/", 1)[-1]
+        if file_id in self.large_files:
+            return StreamingResponse(self._chunks(request, file_id, self.large_files[file_id]),
+                                     media_type="application/octet-stream")
         data = self.files.get(file_id)
         return Response(data, media_type="application/octet-stream") if data is not None else Response(status_code=404)
+
+    async def _chunks(self, request: Request, file_id: str, size: int):
+        chunk = b"\0" * FILE_CHUNK
+        self.file_bytes_served[file_id] = 0
+        while self.file_bytes_served[file_id] < size:
+            if await request.is_disconnected():  # the reader hung up: stop writing, as a server does
+                return
+            part = chunk[:size - self.file_bytes_served[file_id]]
+            self.file_bytes_served[file_id] += len(part)
+            yield part
 
     def _get_updates(self, params: Dict[str, Any]) -> List[Dict[str, Any]]:
         offset = int(params.get("offset") or 0)
@@ -187,9 +213,11 @@ class FakeTelegram:
 
     def _api_getFile(self, params):  # noqa: N802
         file_id = params.get("file_id")
-        data = self.files.get(file_id, b"")
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
-                "file_path": f"documents/{file_id}"}
+        size = self.large_files.get(file_id, len(self.files.get(file_id, b"")))
+        answer = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_path": f"documents/{file_id}"}
+        if file_id not in self.sizes_untold:
+            answer["file_size"] = size
+        return answer
 
 
 async def _to_thread(fn, *args):
@@ -230,11 +258,13 @@ def photo_update(fake: FakeTelegram, user_id: int, file_id: str, size: int, capt
     return {"update_id": fake.next_update_id(), "message": _message(fake, user_id, **fields)}
 
 
-def document_update(fake: FakeTelegram, user_id: int, file_id: str, size: int, name: str,
+def document_update(fake: FakeTelegram, user_id: int, file_id: str, size: Optional[int], name: str,
                     mime: str = "application/pdf") -> Dict[str, Any]:
-    return {"update_id": fake.next_update_id(), "message": _message(fake, user_id, document={
-        "file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "mime_type": mime,
-        "file_size": size})}
+    """`size` None: the document comes without file_size, as Telegram may send it."""
+    document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "mime_type": mime}
+    if size is not None:
+        document["file_size"] = size
+    return {"update_id": fake.next_update_id(), "message": _message(fake, user_id, document=document)}
 
 
 def sticker_update(fake: FakeTelegram, user_id: int) -> Dict[str, Any]:
@@ -248,8 +278,10 @@ def edited_update(fake: FakeTelegram, user_id: int, text: str) -> Dict[str, Any]
     return {"update_id": fake.next_update_id(), "edited_message": message}
 
 
-def button_update(fake: FakeTelegram, user_id: int, data: str) -> Dict[str, Any]:
-    message = _message(fake, user_id, text="(bot message)")
+def button_update(fake: FakeTelegram, user_id: int, data: str, in_chat_of: Optional[int] = None) -> Dict[str, Any]:
+    """A tap by `user_id` on a button of the bot's message in the private chat of `in_chat_of` (their own by
+    default)."""
+    message = _message(fake, in_chat_of or user_id, text="(bot message)")
     message["from"] = BOT_USER
     return {"update_id": fake.next_update_id(), "callback_query": {
         "id": str(fake.next_update_id()), "from": user(user_id), "chat_instance": "ci", "data": data,

@@ -6,8 +6,11 @@
   dropped too) and the updates of one chat run in order; different chats run concurrently.
 - The buyer comes from the linked Telegram account (channel identity), never from what they type.
 - Buttons become inline keyboards whose callback_data is a short key of an offered payload (64-byte limit).
-- Photos, videos and documents are downloaded, checked from their bytes and stored; Rasa then gets
-  `/send_evidence` with the stored files in the message metadata.
+- Photos, videos and documents are downloaded (never past the size limit, even when Telegram tells no size),
+  checked from their bytes and stored; Rasa then gets `/send_evidence` with the stored files in the message
+  metadata.
+- Updates with parts missing or of the wrong type are skipped with a warning, never answered with an error;
+  a button is acted on only for the user whose chat it was offered in.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import anyio
+import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,12 +32,14 @@ from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
@@ -77,6 +83,8 @@ ONLY_PRIVATE = "I can only help in a private chat, so your orders stay private. 
 UNSUPPORTED = ("I can read text, photos, videos and documents (PDF). Please type your question, or send "
                "/help to see what I can do.")
 EDITED = "I can't change what I already read. Please send the correction as a new message."
+NOT_YOURS = "This button is not for you: it was offered in another chat, so I can't act on it."
+DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per read: a slow link still gets a 20 MB file through
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_CHARS, measure: Callable[[str], int] = len) -> list[str]:
@@ -131,6 +139,33 @@ class TolerantBot(ExtBot):
             update_id = item.get("update_id") if isinstance(item, dict) else None
             log.warning("telegram update %s could not be read; skipped", update_id, exc_info=True)
             return {"update_id": update_id} if isinstance(update_id, int) else item
+
+
+def unusable(update: object) -> str | None:
+    """Why an update the library could read still cannot be handled (a user or chat missing, a field of the wrong
+    type), or None. The handlers may then rely on the user, chat and texts they use."""
+    if not isinstance(update, Update):
+        return None
+    message = update.message or update.edited_message
+    if message is not None:
+        if message.from_user is None or message.chat is None:
+            return "without a user or chat"
+        if not isinstance(message.from_user.id, int) or not isinstance(message.chat.id, int):
+            return "with a user or chat id that is not a number"
+        for field in ("text", "caption"):
+            if not isinstance(getattr(message, field), (str, type(None))):
+                return f"with a {field} that is not text"
+    query = update.callback_query
+    if query is not None:
+        if query.from_user is None:
+            return "without a user or chat"
+        if not isinstance(query.from_user.id, int) or not isinstance(query.data, (str, type(None))):
+            return "with a user id or button data of the wrong type"
+    return None
+
+
+def _too_large(name: str, limit: int) -> EvidenceRejected:
+    return EvidenceRejected(f"{name} is larger than {limit // (1024 * 1024)} MB, the limit per file.")
 
 
 class ChatOrderProcessor(BaseUpdateProcessor):
@@ -218,6 +253,8 @@ class TelegramChannel:
         app = builder.build()
         private = filters.ChatType.PRIVATE
         new = filters.UpdateType.MESSAGE
+        # Before every other handler (group -1): their filters and callbacks may then use user, chat and texts.
+        app.add_handler(TypeHandler(Update, self._skip_unusable), group=-1)
         app.add_handler(CommandHandler("start", self._on_start, filters=private & new))
         app.add_handler(CommandHandler(list(COMMAND_INTENTS), self._on_command, filters=private & new))
         app.add_handler(MessageHandler(private & new & filters.COMMAND, self._on_unknown_command))
@@ -375,6 +412,13 @@ class TelegramChannel:
 
     # ---- handlers ------------------------------------------------------------------------------
 
+    async def _skip_unusable(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        problem = unusable(update)
+        if problem:
+            # Nobody to answer, or nothing to read: the error handler's apology would be wrong here.
+            log.warning("telegram update %s %s; skipped", update.update_id, problem)
+            raise ApplicationHandlerStop
+
     async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user
         code = (context.args or [None])[0]
@@ -418,6 +462,12 @@ class TelegramChannel:
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         user = update.effective_user
+        if query.message is not None and query.message.chat.id != user.id:
+            # A private chat's id is its user's: the tap is on a message of someone else's chat, whose buttons
+            # were offered to that user only (and the answer would go to that chat).
+            log.warning("telegram update %s: a button of another chat tapped; refused", update.update_id)
+            await query.answer(NOT_YOURS)
+            return
         buyer = await self._buyer(user.id)
         conversation = conversation_id(user.id, buyer)
         data = query.data or ""
@@ -450,19 +500,35 @@ class TelegramChannel:
             item, name = message.document, message.document.file_name or f"file-{message.message_id}"
         rules = self._settings.rules
         try:
-            if item.file_size and item.file_size > rules.max_evidence_file_bytes:
-                # Refused before downloading; check_upload words the reason.
-                raise EvidenceRejected(f"{name} is larger than {rules.max_evidence_file_bytes // (1024 * 1024)} MB, "
-                                       "the limit per file.")
             async with self._typing(chat.id):
-                data = await (await item.get_file()).download_as_bytearray()
-            checked = check_upload(Upload(bytes(data), name), rules)
+                data = await self._download(item, name, rules.max_evidence_file_bytes)
+            checked = check_upload(Upload(data, name), rules)
         except EvidenceRejected as exc:
             await self.send_text(chat.id, f"I couldn't attach that: {exc}")
             return
         sha256 = await anyio.to_thread.run_sync(self._services.evidence.put, checked.data)
         await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer, from_channel=True,
                              attachments=[{"sha256": sha256, "name": checked.display_name}])
+
+    @staticmethod
+    async def _download(item: Any, name: str, limit: int) -> bytes:
+        """The file's bytes; EvidenceRejected as soon as it shows to be over `limit`: by the size in the update, in
+        getFile's answer, or while downloading. Telegram may tell no size at all, so the download itself stops
+        at the limit instead of reading the whole file first."""
+        if item.file_size and item.file_size > limit:
+            raise _too_large(name, limit)
+        file = await item.get_file()
+        if file.file_size and file.file_size > limit:
+            raise _too_large(name, limit)
+        data = bytearray()
+        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client:
+            async with client.stream("GET", file.file_path) as response:
+                response.raise_for_status()
+                async for chunk in response.aiter_bytes():
+                    data += chunk
+                    if len(data) > limit:
+                        raise _too_large(name, limit)
+        return bytes(data)
 
     async def _on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send_text(update.effective_chat.id, EDITED)
@@ -506,5 +572,5 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     try:
         await channel.feed_webhook(data)
     except Exception:  # an update the library cannot read: acknowledged, so Telegram does not resend it forever
-        log.exception("telegram update %s could not be read; ignored", data.get("update_id"))
+        log.warning("telegram update %s could not be read; skipped", data.get("update_id"), exc_info=True)
     return JSONResponse({"ok": True})

@@ -2,8 +2,10 @@
 (tests/fake_telegram.py), with a stand-in Rasa. The whole stack (real Rasa and actions) is in tests/e2e."""
 from __future__ import annotations
 
+import json
 import threading
 import time
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 
 import pytest
@@ -74,9 +76,9 @@ def _gateway(tmp_path, telegram, **extra):
     return server, services
 
 
-@pytest.fixture
-def polling(tmp_path, telegram):
-    rasa, services = _gateway(tmp_path, telegram)
+@contextmanager
+def _polling_gateway(tmp_path, telegram, **extra):
+    rasa, services = _gateway(tmp_path, telegram, **extra)
     with TestClient(create_app(services=services)) as client:
         client.rasa, client.services, client.telegram = rasa, services, telegram
         telegram.wait_for(lambda: client.get("/healthz").json().get("telegram") == "polling", 20, "polling to start")
@@ -84,6 +86,12 @@ def polling(tmp_path, telegram):
     rasa.shutdown()
     rasa.server_close()
     services.close()
+
+
+@pytest.fixture
+def polling(tmp_path, telegram):
+    with _polling_gateway(tmp_path, telegram) as client:
+        yield client
 
 
 @pytest.fixture
@@ -165,6 +173,31 @@ def test_buttons_become_inline_keyboards_and_a_tap_sends_the_offered_payload(pol
     assert received[2]["message"].startswith('/inform{"order_number":"8190334512007781"')
     assert polling.telegram.sent(method="answerCallbackQuery")
     assert polling.telegram.sent(method="editMessageReplyMarkup")
+
+
+def test_a_button_offered_to_one_user_is_refused_to_another(polling):
+    fake = polling.telegram
+    other = USER + 1
+    _linked(polling)
+    _linked(polling, "ben", other)
+    fake.push_update(text_update(fake, USER, "menu"))
+    fake.wait_for_text(USER, "you said menu")
+    fake.push_update(text_update(fake, other, "menu"))  # the other user was offered the same buttons too
+    fake.wait_for_text(other, "you said menu")
+    annas_menu = [p for p in fake.sent(USER) if p.get("reply_markup")][-1]
+    sent_to_anna = len(fake.sent(USER))
+    order_button = buttons_of(annas_menu)[1]
+    # The other user taps a button on the bot's message in anna's chat (a forwarded or shared screen, a client
+    # bug, a forged callback: Telegram says who tapped and on which message).
+    fake.push_update(button_update(fake, other, order_button["callback_data"], in_chat_of=USER))
+    [answer] = fake.wait_for(lambda: fake.sent(method="answerCallbackQuery"), 20, "the tap to be answered")
+    assert "not for you" in answer["text"]
+    # The other user's next message is handled after the tap: once it is answered, the tap had its whole turn.
+    fake.push_update(text_update(fake, other, "next"))
+    fake.wait_for_text(other, "you said next")
+    assert [r["message"] for r in polling.rasa.received] == ["/greet", "/greet", "menu", "menu", "next"]
+    assert len(fake.sent(USER)) == sent_to_anna  # nothing more in anna's chat
+    assert not fake.sent(method="editMessageReplyMarkup")  # her keyboard stays: the tap was not hers
 
 
 def test_a_button_never_offered_is_refused(polling):
@@ -257,6 +290,86 @@ def test_unexpected_updates_are_answered_or_ignored(polling):
     assert len(polling.rasa.received) == 1
 
 
+# ---- hostile updates ------------------------------------------------------------------------------
+
+def _without(update, *path):
+    """The update with one field removed (path: keys down to it)."""
+    update = json.loads(json.dumps(update))
+    parent = update
+    for key in path[:-1]:
+        parent = parent[key]
+    del parent[path[-1]]
+    return update
+
+
+def _hostile_updates(fake):
+    """Updates with parts missing that Telegram may send (or a proxy may mangle), and updates python-telegram-bot
+    cannot read at all. Each is (what it is, the update)."""
+    def new_id():
+        return fake.next_update_id()
+
+    wrong_text = text_update(fake, USER, "ignored")
+    wrong_text["message"]["text"] = 12345
+    return [
+        ("a message without from", _without(text_update(fake, USER, "who am I"), "message", "from")),
+        ("a message without chat", _without(text_update(fake, USER, "where am I"), "message", "chat")),
+        ("a message with no text and no file", _without(text_update(fake, USER, "gone"), "message", "text")),
+        ("a button without data", _without(button_update(fake, USER, "p:whatever"), "callback_query", "data")),
+        ("a button without its message",
+         _without(button_update(fake, USER, "p:forgedforgedforg"), "callback_query", "message")),
+        ("a button without from", _without(button_update(fake, USER, "p:forgedforgedforg"), "callback_query", "from")),
+        ("an edited message", edited_update(fake, USER, "changed")),
+        ("a channel post", {"update_id": new_id(), "channel_post": {
+            "message_id": 1, "date": int(time.time()), "chat": {"id": -1001234, "type": "channel", "title": "News"},
+            "text": "hello channel"}}),
+        ("an update of a type not known yet", {"update_id": new_id(), "future_update": {"id": "x"}}),
+        ("a message that is not an object", {"update_id": new_id(), "message": "not an object"}),
+        ("a message of the wrong types", {"update_id": new_id(), "message": {
+            "message_id": "one", "date": "today", "chat": "me", "from": 5, "text": ["a"]}}),
+        ("a button that is not an object", {"update_id": new_id(), "callback_query": ["p:x"]}),
+        ("text that is not a string", wrong_text),
+    ]
+
+
+def _check_hostile_updates_were_survived(client, caplog):
+    fake = client.telegram
+    # Once a readable message sent after them is answered, all of them were handled (one chat, in order; the
+    # others are on no chat or another, and their warnings are checked below).
+    fake.wait_for_text(USER, "you said still here", timeout=30)
+    assert [r["message"] for r in client.rasa.received] == ["still here"]
+    texts = fake.texts(USER)
+    assert APOLOGY not in texts  # nothing went wrong on the bot's side: the updates were wrong
+    assert texts.count(UNSUPPORTED) == 1 and texts.count(EDITED) == 1, texts
+    answers = [a.get("text", "") for a in fake.sent(method="answerCallbackQuery")]
+    # The taps without data or without their message are answered; the one without a user is skipped.
+    assert len(answers) == 2 and all("expired" in a for a in answers), answers
+    assert {str(p.get("chat_id")) for p in fake.sent()} == {str(USER)}  # no answer went anywhere else
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "telegram" in r.name)
+    assert "could not be read" in warned and "without a user or chat" in warned, warned
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL") and "telegram" in r.name], \
+        [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_hostile_updates_when_polling_neither_stop_the_poller_nor_reach_rasa(polling, caplog):
+    caplog.set_level("WARNING")
+    fake = polling.telegram
+    for _, update in _hostile_updates(fake):
+        fake.push_update(update)
+    fake.push_update(text_update(fake, USER, "still here"))
+    _check_hostile_updates_were_survived(polling, caplog)
+
+
+def test_hostile_updates_at_the_webhook_are_acknowledged_and_skipped(webhook, caplog):
+    caplog.set_level("WARNING")
+    secret = {SECRET_HEADER: webhook.telegram.sent(method="setWebhook")[0]["secret_token"]}
+    for what, update in _hostile_updates(webhook.telegram):
+        # 200 for anything that is an update at all: another answer makes Telegram resend it, for hours.
+        assert webhook.post(WEBHOOK_PATH, json=update, headers=secret).status_code == 200, what
+    still_here = text_update(webhook.telegram, USER, "still here")
+    assert webhook.post(WEBHOOK_PATH, json=still_here, headers=secret).status_code == 200
+    _check_hostile_updates_were_survived(webhook, caplog)
+
+
 # ---- files -----------------------------------------------------------------------------------------
 
 def test_a_photo_is_downloaded_checked_stored_and_sent_as_evidence(polling):
@@ -282,6 +395,26 @@ def test_refused_files_are_explained_and_never_reach_rasa(polling):
     fake.wait_for_text(USER, "video.mp4 is larger than")
     assert not [c for c in fake.sent(method="getFile") if c.get("file_id") == "big-1"]
     assert [r["message"] for r in polling.rasa.received] == ["/greet"]
+
+
+def test_a_file_of_untold_size_is_downloaded_only_up_to_the_limit(tmp_path, telegram):
+    limit = 1024 * 1024
+    with _polling_gateway(tmp_path, telegram, MAX_EVIDENCE_FILE_BYTES=str(limit)) as client:
+        _linked(client)
+        whole = 64 * limit
+        # Neither the update nor getFile tells the size: only the download shows it.
+        telegram.add_large_file("huge-1", whole, tell_size=False)
+        telegram.push_update(document_update(telegram, USER, "huge-1", None, "scan.pdf"))
+        telegram.wait_for_text(USER, "scan.pdf is larger than 1 MB")
+        # The download stopped soon after the limit: what is in flight (socket buffers) is read, not the rest.
+        served = telegram.wait_for(lambda: telegram.file_bytes_served.get("huge-1"), 10, "the download")
+        assert served < 16 * limit, served
+        # getFile telling a size above the limit is enough to refuse without downloading.
+        telegram.add_large_file("huge-2", whole)
+        telegram.push_update(document_update(telegram, USER, "huge-2", None, "video.pdf"))
+        telegram.wait_for_text(USER, "video.pdf is larger than 1 MB")
+        assert "huge-2" not in telegram.file_bytes_served
+        assert [r["message"] for r in client.rasa.received] == ["/greet"]
 
 
 def test_files_from_unlinked_users_are_not_stored(polling):
