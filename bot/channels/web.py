@@ -5,8 +5,15 @@ replayed after a reconnect), `user_stored`, `bot_typing`, and an upload endpoint
 
 The buyer comes only from a buyer token checked at connect (`auth.token`, or `?token=` for clients such as
 rasa-webchat that cannot send auth); without one the visitor is a guest who gets general answers. A session id
-belongs to the first buyer (or guest) who used it: presented under another token it is replaced by a new one,
-so nobody can take over somebody else's conversation or read its history.
+belongs to the first buyer who used it: presented under another token it is replaced by a new one, so nobody can
+take over somebody else's conversation or read its history. A guest has no token to be bound by, so a guest's
+session is bound to a secret: the server issues it with the new session (`session_secret` in the first
+`history`), keeps only its hash, and resumes the session only for a `session_request` that presents it beside the
+session id; anyone else (an id read over a shoulder, in a log or in the agent console) gets a new, empty session.
+A secret beside the id rather than an HMAC-signed id, because the id travels everywhere (conversation ids in Rasa's
+tracker store, transcripts, logs, the agent console, the upload form) while the secret is only ever in the
+guest's browser and this exchange. rasa-webchat and other Rasa-protocol clients send only `session_id`: signed in,
+they resume as before; as guests they get a fresh session (no history) at every page load.
 
 A socket.io frame or polling POST over MAX_FRAME_BYTES ends its connection: HTTP 413 or websocket close 1009.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import uuid
 from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qs
@@ -26,6 +34,7 @@ from fastapi.responses import JSONResponse
 
 from bot.channels.relay import NOT_RECEIVED, Relay, TurnFailed, attachments_shown
 from bot.composition import Services
+from bot.disputes.accounts import secret_hash
 from bot.disputes.errors import EvidenceRejected
 from bot.disputes.evidence import Upload, check_upload
 
@@ -211,12 +220,27 @@ class WebChannel:
         buyer = session["buyer"]
         requested = data.get("session_id")
         session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
-        if session_id and not await anyio.to_thread.run_sync(self._services.web_sessions.bind, session_id, buyer):
-            log.info("web session id presented under another account; a new one is issued")
-            session_id = None
+        web_sessions = self._services.web_sessions
+        if session_id and buyer is not None:
+            if not await anyio.to_thread.run_sync(web_sessions.bind, session_id, buyer):
+                log.info("web session id presented under another account; a new one is issued")
+                session_id = None
+        elif session_id:
+            presented = data.get("session_secret")
+            if not (isinstance(presented, str) and 0 < len(presented) <= 200 and await anyio.to_thread.run_sync(
+                    web_sessions.guest_holds, session_id, secret_hash(presented))):
+                log.info("guest web session id presented without its secret; a new one is issued")
+                session_id = None
+        issued_secret = None
         if session_id is None:
             session_id = uuid.uuid4().hex
-            await anyio.to_thread.run_sync(self._services.web_sessions.bind, session_id, buyer)
+            if buyer is None:
+                issued_secret = secrets.token_urlsafe(32)
+                await anyio.to_thread.run_sync(web_sessions.start_guest, session_id, secret_hash(issued_secret))
+            else:
+                await anyio.to_thread.run_sync(web_sessions.bind, session_id, buyer)
+        if session.get("session_id") not in (None, session_id):
+            await self.sio.leave_room(sid, session["session_id"])
         session["session_id"] = session_id
         await self.sio.save_session(sid, session)
         await self.sio.enter_room(sid, session_id)
@@ -224,9 +248,11 @@ class WebChannel:
         last_id = data.get("last_id")
         after = last_id if isinstance(last_id, int) and last_id > 0 else 0
         history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
-        await self.sio.emit("history", {"session_id": session_id, "signed_in": buyer is not None,
-                                        "limits": self.limits,
-                                        "messages": [widget_format(m) for m in history]}, to=sid)
+        shown: Dict[str, Any] = {"session_id": session_id, "signed_in": buyer is not None, "limits": self.limits,
+                                 "messages": [widget_format(m) for m in history]}
+        if issued_secret:
+            shown["session_secret"] = issued_secret  # sent once; the widget keeps it beside the session id
+        await self.sio.emit("history", shown, to=sid)
 
     async def _user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.sio.get_session(sid)

@@ -222,10 +222,12 @@ push_deliveries = Table(
 web_sessions = Table(
     "web_sessions",
     metadata,
-    # A web chat session id (kept by the browser) belongs to the first buyer (or guest) who used it.
+    # A web chat session id (kept by the browser) belongs to the buyer who first used it; a guest's (no buyer)
+    # to whoever holds the secret issued with it, kept here only as its SHA-256 (hex).
     Column("session_id", String(64), primary_key=True),
     Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE")),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("secret_hash", String(64)),
 )
 
 chat_messages = Table(

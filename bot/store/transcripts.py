@@ -1,6 +1,7 @@
 """Transcripts of the conversations the gateway relays, on any channel."""
 from __future__ import annotations
 
+import hmac
 from typing import Any, Dict, List, Sequence
 
 from sqlalchemy import insert, select
@@ -55,8 +56,8 @@ class SqlWebSessions:
         self._engine = engine
         self._clock = clock
 
-    def bind(self, session_id: str, buyer_id: str | None) -> bool:
-        """True if the session is new (now bound to this buyer, or to a guest) or already this buyer's."""
+    def bind(self, session_id: str, buyer_id: str) -> bool:
+        """For a signed-in buyer: True if the session is new (now bound to this buyer) or already this buyer's."""
         w = t.web_sessions
         try:
             with self._engine.begin() as conn:
@@ -68,6 +69,20 @@ class SqlWebSessions:
                 return True
         except IntegrityError:  # two tabs bound the same new id at once: the other one won
             return self.owner_is(session_id, buyer_id)
+
+    def start_guest(self, session_id: str, secret_hash: str) -> None:
+        """A new guest session, resumed later only by whoever presents the secret with this hash."""
+        with self._engine.begin() as conn:
+            conn.execute(insert(t.web_sessions).values(session_id=session_id, buyer_id=None, secret_hash=secret_hash,
+                                                       created_at=self._clock.now()))
+
+    def guest_holds(self, session_id: str, secret_hash: str) -> bool:
+        """True if this is a guest session issued with the secret of this hash."""
+        w = t.web_sessions
+        with read_connection(self._engine) as conn:
+            row = conn.execute(select(w.c.buyer_id, w.c.secret_hash).where(w.c.session_id == session_id)).first()
+        return (row is not None and row.buyer_id is None and row.secret_hash is not None
+                and hmac.compare_digest(row.secret_hash, secret_hash))
 
     def owner_is(self, session_id: str, buyer_id: str | None) -> bool:
         w = t.web_sessions

@@ -93,6 +93,8 @@
     var saved = {};
     try { saved = JSON.parse(localStorage.getItem(this.key) || "{}"); } catch (e) { saved = {}; }
     this.sessionId = saved.sessionId || null;
+    // A guest's session is resumed only with the secret the server issued with it (a signed-in buyer's by the token).
+    this.sessionSecret = saved.sessionSecret || null;
     this.lastId = 0;
     this.seen = {};
     this.unread = 0;
@@ -102,7 +104,9 @@
   }
 
   Widget.prototype.save = function () {
-    try { localStorage.setItem(this.key, JSON.stringify({sessionId: this.sessionId})); } catch (e) { /* private mode */ }
+    try {
+      localStorage.setItem(this.key, JSON.stringify({sessionId: this.sessionId, sessionSecret: this.sessionSecret}));
+    } catch (e) { /* private mode */ }
   };
 
   Widget.prototype.build = function () {
@@ -184,7 +188,8 @@
     socket.on("connect", function () {
       self.status.textContent = "online";
       // Reconnecting: ask for what was missed since the last message shown.
-      socket.emit("session_request", {session_id: self.sessionId, last_id: self.lastId});
+      socket.emit("session_request", {session_id: self.sessionId, session_secret: self.sessionSecret,
+        last_id: self.lastId});
     });
     socket.on("disconnect", function () { self.status.textContent = "reconnecting\u2026"; });
     socket.on("connect_error", function (err) {
@@ -197,10 +202,12 @@
     socket.on("session_confirm", function (id) {
       var sessionId = id && id.session_id ? id.session_id : id;
       if (self.sessionId && sessionId !== self.sessionId) { self.clear(); }
+      if (sessionId !== self.sessionId) { self.sessionSecret = null; }
       self.sessionId = sessionId; self.save();
     });
     socket.on("history", function (data) {
       if (data.limits) self.limits = data.limits;
+      if (data.session_secret && data.session_id === self.sessionId) { self.sessionSecret = data.session_secret; self.save(); }
       var messages = data.messages || [];
       messages.forEach(function (m, i) {
         // Buttons only under the last message: older choices are already made.

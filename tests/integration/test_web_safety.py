@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shutil
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -151,3 +154,118 @@ def test_a_graceful_stop_is_not_held_by_oversized_posts(tmp_path):
         assert not gateway.thread.is_alive(), "the gateway did not stop within 10 s"
     assert stopped_in < 3
     print(f"graceful stop after oversized POSTs: {stopped_in * 1000:.0f} ms")
+
+
+# ---- finding 10: a guest's session is bound to a secret only that guest's browser holds ----------------------
+
+async def _session_request(gateway, request, token: str | None = None) -> tuple[Browser, str, dict]:
+    """Connects like the widget, sends this session_request, returns the browser, the confirmed id and history."""
+    browser = Browser(gateway.url, token)
+    await browser.client.connect(gateway.url, socketio_path="/socket.io/", transports=["polling"],
+                                 auth={"token": token} if token else None)
+    await browser.client.emit("session_request", request)
+    session = await browser.wait("session_confirm")
+    return browser, session, await browser.wait("history")
+
+
+async def test_a_guest_who_knows_another_guests_session_id_gets_a_new_session(gateway):
+    """Finding 10: the session id alone used to be enough to read a guest's chat."""
+    victim, session, history = await _session_request(gateway, {"session_id": None})
+    secret = history["session_secret"]
+    assert isinstance(secret, str) and len(secret) >= 32
+    await victim.say("my address is 1 Main St", session, 1)
+    await victim.close()
+
+    for request in ({"session_id": session}, {"session_id": session, "session_secret": "x" * 43},
+                    {"session_id": session, "session_secret": secret[:-1]}, {"session_id": session, "session_secret": 7}):
+        intruder, other, seen = await _session_request(gateway, request)
+        assert other != session and seen["messages"] == [] and seen["session_secret"] != secret
+        await intruder.client.emit("user_uttered", {"message": "hi", "session_id": session})
+        assert "not recognised" in (await intruder.wait("error_message"))["text"]
+        await intruder.close()
+    # A signed-in buyer cannot take the guest's session either.
+    buyer, other, seen = await _session_request(gateway, {"session_id": session, "session_secret": secret},
+                                                gateway.services.buyer_tokens.issue("ben"))
+    assert other != session and seen["messages"] == []
+    await buyer.close()
+
+    reloaded, again, kept = await _session_request(gateway, {"session_id": session, "session_secret": secret})
+    assert again == session and "session_secret" not in kept  # the secret is issued once
+    assert [m["text"] for m in kept["messages"]] == ["my address is 1 Main St", "you said my address is 1 Main St"]
+    await reloaded.close()
+
+
+async def test_the_session_secret_is_stored_only_as_a_hash(gateway):
+    from sqlalchemy import select
+
+    from bot.store import tables as t
+
+    guest, session, history = await _session_request(gateway, {"session_id": None})
+    with gateway.services.engine.connect() as conn:
+        row = conn.execute(select(t.web_sessions).where(t.web_sessions.c.session_id == session)).one()
+    stored = " ".join(str(v) for v in row)
+    assert history["session_secret"] not in stored and row.secret_hash
+    await guest.close()
+
+
+async def test_signed_in_buyers_resume_by_their_token_alone(gateway):
+    token = gateway.services.buyer_tokens.issue("anna")
+    tab, session, history = await _session_request(gateway, {"session_id": None}, token)
+    assert "session_secret" not in history  # the token binds the session; rasa-webchat clients keep working
+    await tab.say("first", session, 1)
+    await tab.close()
+    reloaded, again, kept = await _session_request(gateway, {"session_id": session}, token)
+    assert again == session and [m["text"] for m in kept["messages"]][:1] == ["first"]
+    await reloaded.close()
+
+
+async def test_rasa_webchat_guests_get_a_fresh_session_each_time(gateway):
+    """rasa-webchat sends only the session id it was confirmed: a guest's history cannot follow it."""
+    first, session, _ = await _session_request(gateway, {"session_id": None})
+    await first.close()
+    again, other, history = await _session_request(gateway, {"session_id": session})
+    assert other != session and history["messages"] == []
+    await again.close()
+
+
+def test_the_widget_keeps_a_guests_secret_and_resumes_after_a_reload(tmp_path):
+    """widget.js in headless Chromium: the guest finds the chat after a reload; a browser holding only the
+    session id (copied out of the first one) starts empty."""
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("needs Debian's chromium (.ci/run installs it: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with served_gateway(tmp_path) as gateway, sync_playwright() as driver:
+        def open_page(profile: str):
+            context = driver.chromium.launch_persistent_context(
+                str(tmp_path / profile), executable_path=chromium, headless=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu"])
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            # The demo page: with the demo sign-in off (no DEMO_BUYERS) its visitor is a guest.
+            page.goto(f"{gateway.url}/")
+            page.get_by_role("button", name=re.compile("Open chat")).click()
+            return context, page
+
+        context, page = open_page("guest")
+        page.get_by_label("Your message").fill("hello from the guest")
+        page.get_by_label("Your message").press("Enter")
+        page.locator(".dc-bot", has_text="you said hello from the guest").wait_for()
+        stored = json.loads(page.evaluate("localStorage.getItem('disputechat:guest')"))
+        assert stored["sessionId"] and len(stored["sessionSecret"]) >= 32
+        page.reload()
+        page.get_by_role("button", name=re.compile("Open chat")).click()
+        page.locator(".dc-bot", has_text="you said hello from the guest").wait_for()
+        assert page.evaluate("JSON.parse(localStorage.getItem('disputechat:guest')).sessionId") == stored["sessionId"]
+        context.close()
+
+        intruder, page = open_page("intruder")
+        page.evaluate("id => localStorage.setItem('disputechat:guest', JSON.stringify({sessionId: id}))",
+                      stored["sessionId"])
+        page.reload()
+        page.get_by_role("button", name=re.compile("Open chat")).click()
+        page.locator(".dc-note", has_text="not signed in").wait_for()
+        assert page.locator(".dc-msg", has_text="hello from the guest").count() == 0
+        assert page.evaluate("JSON.parse(localStorage.getItem('disputechat:guest')).sessionId") != stored["sessionId"]
+        intruder.close()
