@@ -20,7 +20,7 @@ from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.uow import SqlUnitOfWorkFactory
-from bot.tokens import BuyerTokens
+from bot.tokens import BuyerSignIn, BuyerTokens
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Services:
     disputes: DisputeService
     accounts: AccountService
     buyer_tokens: BuyerTokens
+    buyer_sign_in: BuyerSignIn  # every channel's answer to "which buyer does this token sign in"
     evidence: DiskEvidenceStorage
     uow_factory: SqlUnitOfWorkFactory
     channel_state: SqlChannelState
@@ -53,12 +54,15 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
     engine = create_store_engine(settings.database_url)
     uow_factory = SqlUnitOfWorkFactory(engine)
     storage = DiskEvidenceStorage(settings.evidence_dir)
+    accounts = AccountService(uow_factory, clock, settings.rules)
+    buyer_tokens = BuyerTokens(settings.signing_secret(), settings.buyer_token_max_age_seconds)
     return Services(
         settings=settings,
         engine=engine,
         disputes=DisputeService(uow_factory, clock, settings.rules, storage),
-        accounts=AccountService(uow_factory, clock, settings.rules),
-        buyer_tokens=BuyerTokens(settings.signing_secret(), settings.buyer_token_max_age_seconds),
+        accounts=accounts,
+        buyer_tokens=buyer_tokens,
+        buyer_sign_in=BuyerSignIn(buyer_tokens, lambda buyer_id: accounts.buyer(buyer_id) is not None),
         evidence=storage,
         uow_factory=uow_factory,
         channel_state=SqlChannelState(engine, clock),

@@ -43,7 +43,7 @@ def conversation_id(channel: str, buyer_id: str, sender: str) -> str:
 async def rest_webhook(request: Request, authorization: Optional[str] = Header(None)) -> JSONResponse:
     state = request.app.state
     token = (authorization or "").removeprefix("Bearer ").strip()
-    buyer = state.services.buyer_tokens.buyer_id(token) if token else None
+    buyer = await state.services.buyer_sign_in.buyer_id(token)
     if buyer is None:
         return _error(401, "Sign in first: send a valid buyer token as 'Authorization: Bearer <token>'.")
     try:

@@ -4,7 +4,9 @@ message with its transcript id and sender), `history` after each session_request
 replayed after a reconnect), `user_stored`, `bot_typing`, and an upload endpoint for evidence.
 
 The buyer comes only from a buyer token checked at connect (`auth.token`, or `?token=` for clients such as
-rasa-webchat that cannot send auth); without one the visitor is a guest who gets general answers. A session id
+rasa-webchat that cannot send auth) by services.buyer_sign_in (signature, expiry, a buyer the store has); without
+one the visitor is a guest who gets general answers. Once the token expires, the socket's next event gets an
+`error_message` and the socket is disconnected. A session id
 belongs to the first buyer who used it: presented under another token it is replaced by a new one, so nobody can
 take over somebody else's conversation or read its history. A guest has no token to be bound by, so a guest's
 session is bound to a secret: the server issues it with the new session (`session_secret` in the first
@@ -23,6 +25,7 @@ import json
 import logging
 import re
 import secrets
+import time
 import uuid
 from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qs
@@ -46,6 +49,7 @@ MAX_MESSAGE_CHARS = 4000
 MAX_FRAME_BYTES = 64 * 1024  # one socket.io frame or polling POST
 DRAIN_SECONDS, DRAIN_BYTES = 1.0, 16 * 1024 * 1024  # what is read and dropped of a POST refused as too large
 HISTORY_LIMIT = 200
+SIGNED_OUT = "Your sign-in has expired; reload the page."
 EVIDENCE_INTENT = "/send_evidence"
 
 
@@ -207,16 +211,35 @@ class WebChannel:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not token:
             token = (parse_qs(environ.get("QUERY_STRING", "")).get("token") or [None])[0]
-        buyer = None
+        signed_in = None
         if token:
-            buyer = self._services.buyer_tokens.buyer_id(token)
-            if buyer is None:
+            signed_in = await self._services.buyer_sign_in.resolve(token)
+            if signed_in is None:
                 raise socketio.exceptions.ConnectionRefusedError("invalid_token")
-        await self.sio.save_session(sid, {"buyer": buyer, "session_id": None})
+        await self.sio.save_session(sid, {"buyer": signed_in.buyer_id if signed_in else None, "session_id": None,
+                                          "expires_at": signed_in.expires_at if signed_in else None})
+
+    async def _signed_out(self, sid: str, session: Dict[str, Any]) -> bool:
+        """True (and the socket told so and disconnected) once the token it connected with has expired: a
+        connection must not outlive the sign-in it was opened with."""
+        expires_at = session.get("expires_at")
+        if expires_at is None or time.time() < expires_at:
+            return False
+        log.info("web socket of buyer %s disconnected: its token expired", session.get("buyer"))
+        await self.sio.emit("error_message", {"text": SIGNED_OUT}, to=sid)
+        eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+        await self.sio.disconnect(sid)
+        engine_socket = self.sio.eio.sockets.get(eio_sid)
+        if engine_socket is not None:
+            # The connection too, not only the namespace; no wait for a next poll that may never come.
+            await engine_socket.close(wait=False)
+        return True
 
     async def _session_request(self, sid: str, data: Any = None) -> None:
         data = data if isinstance(data, dict) else {}
         session = await self.sio.get_session(sid)
+        if await self._signed_out(sid, session):
+            return
         buyer = session["buyer"]
         requested = data.get("session_id")
         session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else None
@@ -256,6 +279,8 @@ class WebChannel:
 
     async def _user_uttered(self, sid: str, data: Any = None) -> None:
         session = await self.sio.get_session(sid)
+        if await self._signed_out(sid, session):
+            return
         session_id = session.get("session_id")
         data = data if isinstance(data, dict) else {}
         text = data.get("message")
@@ -313,7 +338,7 @@ async def upload_evidence(request: Request, file: UploadFile = File(...), sessio
     state = request.app.state
     channel: WebChannel = state.web
     token = (authorization or "").removeprefix("Bearer ").strip()
-    buyer = state.services.buyer_tokens.buyer_id(token) if token else None
+    buyer = await state.services.buyer_sign_in.buyer_id(token)
     if buyer is None:
         return JSONResponse({"error": "Sign in to attach files to a dispute."}, status_code=401)
     owned = SESSION_ID.match(session_id or "") and await anyio.to_thread.run_sync(

@@ -191,7 +191,10 @@
       socket.emit("session_request", {session_id: self.sessionId, session_secret: self.sessionSecret,
         last_id: self.lastId});
     });
-    socket.on("disconnect", function () { self.status.textContent = "reconnecting\u2026"; });
+    socket.on("disconnect", function (reason) {
+      // The server ends a connection whose sign-in expired (its error_message says so); nothing reconnects then.
+      self.status.textContent = reason === "io server disconnect" ? "offline" : "reconnecting\u2026";
+    });
     socket.on("connect_error", function (err) {
       self.status.textContent = "offline";
       if (err && err.message === "invalid_token") {

@@ -8,9 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.composition import build_services
+from bot.disputes.clock import SystemClock
 from bot.gateway import create_app
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
+from bot.store.seed import seed
 from stand_in_rasa import StandInRasa
 
 
@@ -25,6 +27,7 @@ def chat(tmp_path):
                                   "RASA_URL": f"http://127.0.0.1:{server.server_address[1]}"})
     services = build_services(settings)
     migrate.upgrade(services.engine)
+    seed(services.engine, SystemClock(), settings.rules, services.evidence)  # tokens sign in only buyers it has
     with TestClient(create_app(services=services)) as client:
         client.tokens = services.buyer_tokens
         client.rasa = server
