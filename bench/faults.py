@@ -6,7 +6,7 @@
 
 Each try is one buyer (an extra bench buyer with one delivered order, bench/load.py) typing a dispute over the
 REST chat endpoint up to the summary ("Shall I file it?"), then confirming with "yes" while a fault hits the
-stack a random 0-300 ms later:
+stack a random 0-150 ms later:
 
 - `actions`, `rasa`, `gateway`: kill -9 of that process group (for Rasa, the process holding the conversation);
   `python -m bot run` restarts it.
@@ -57,6 +57,8 @@ FILED = "is open"  # "Done: dispute N is open."
 SUMMARY = "Shall I file it?"
 NOTHING_PENDING = "no question waiting"
 RETRIES = 4
+# A typed turn takes 50-250 ms here: faults within that window hit it while it is being processed.
+MAX_DELAY_MS = 150
 
 
 # ---- the buyer ----------------------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ class Try:
     outcome: str = ""  # filed | lost | not_confirmed
     answers: Dict[str, int] = field(default_factory=dict)
     heal_seconds: float = 0.0
-    after_fault: List[str] = field(default_factory=list)  # what the buyer said and saw from the final yes on
+    turns: List[str] = field(default_factory=list)  # what the buyer said and saw, turn by turn
     note: str = ""
 
 
@@ -294,7 +296,7 @@ def reach_summary(stack: Stack, buyer: Buyer, fault_at: Optional[int] = None,
     text = opening(buyer)
     for turn in range(12):
         if fault_at == turn and inject is not None:
-            threading.Timer(random.uniform(0.0, 0.3), inject).start()
+            threading.Timer(random.uniform(0.0, MAX_DELAY_MS / 1000), inject).start()
         answer = say_until_answered(stack, buyer, text)
         if answer.kind != "answered":
             return False
@@ -306,7 +308,6 @@ def reach_summary(stack: Stack, buyer: Buyer, fault_at: Optional[int] = None,
 
 def confirm_under_fault(stack: Stack, buyer: Buyer, record: Try, inject: Callable[[], None],
                         heal: Callable[[], None]) -> None:
-    buyer.log = record.after_fault
     timer = threading.Timer(record.delay_ms / 1000, inject)
     timer.start()
     first = buyer.say("yes")
@@ -337,8 +338,9 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
               faults: Dict[str, Callable[[Buyer], Callable[[], None]]], heal: Callable[[], None]) -> List[Try]:
     records = []
     for buyer, fault in zip(buyers, plan):
-        record = Try(fault=fault, profile=profile, buyer=buyer.buyer_id, delay_ms=rng.randint(0, 300))
+        record = Try(fault=fault, profile=profile, buyer=buyer.buyer_id, delay_ms=rng.randint(0, MAX_DELAY_MS))
         inject = faults[fault](buyer)
+        buyer.log = record.turns
         try:
             if fault == "mid-form":
                 record.at_turn = rng.randint(0, 2)

@@ -45,7 +45,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import payload_key
-from bot.channels.relay import UNAVAILABLE, Relay, TurnFailed, attachments_shown  # noqa: F401 (UNAVAILABLE: tests)
+from bot.channels.relay import Relay, TurnFailed, attachments_shown
 from bot.composition import Services
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload

@@ -23,7 +23,7 @@ def run(tmp_path, *args: str) -> dict:
 
 def assert_nothing_lost(report: dict, tries: int) -> None:
     summary = report["summary"]
-    details = [(t["fault"], t["delay_ms"], t["outcome"], t["after_fault"]) for t in report["tries"]
+    details = [(t["fault"], t["delay_ms"], t["outcome"], t["turns"]) for t in report["tries"]
                if t["outcome"] != "filed"]
     assert summary["tries"] == tries
     assert summary["lost"] == 0 and summary["not_confirmed"] == 0, details

@@ -19,11 +19,11 @@ from bot.channels.telegram import (
     MAX_INPUT_CHARS,
     ONLY_PRIVATE,
     SECRET_HEADER,
-    UNAVAILABLE,
     UNSUPPORTED,
     WEBHOOK_PATH,
     split_text,
 )
+from bot.channels.relay import UNAVAILABLE
 from bot.composition import build_services
 from bot.disputes.clock import SystemClock
 from bot.gateway import create_app
