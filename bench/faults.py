@@ -48,6 +48,7 @@ from typing import Callable, Dict, List, Optional
 
 import httpx
 
+from bot.channels.relay import NO_ANSWER
 from bench.load import (DEFAULT_POSTGRES_URL, ROOT, _children, _command, _role, free_port, gateway_urls,
                         prepare_store, stack_env, start_stack, stop, temporary_database)
 
@@ -68,6 +69,11 @@ class Answer:
     kind: str  # answered | silent | bare_500 | json_error | no_connection
     status: Optional[int]
     text: str
+
+    @property
+    def usable(self) -> bool:
+        """An answer that moves the conversation on: not an error, not the gateway's "try again"."""
+        return self.kind == "answered" and NO_ANSWER not in self.text
 
     @property
     def filed(self) -> bool:
@@ -284,7 +290,7 @@ def say_until_answered(stack: Stack, buyer: Buyer, text: str, tries: int = 3) ->
     """A buyer whose message got no usable answer sends it again once the stack is back."""
     answer = buyer.say(text)
     for _ in range(tries - 1):
-        if answer.kind == "answered":
+        if answer.usable:
             break
         stack.wait_healthy()
         answer = buyer.say(text)
@@ -298,7 +304,7 @@ def reach_summary(stack: Stack, buyer: Buyer, fault_at: Optional[int] = None,
         if fault_at == turn and inject is not None:
             threading.Timer(random.uniform(0.0, MAX_DELAY_MS / 1000), inject).start()
         answer = say_until_answered(stack, buyer, text)
-        if answer.kind != "answered":
+        if not answer.usable:
             return False
         if SUMMARY in answer.text:
             return True
@@ -321,7 +327,7 @@ def confirm_under_fault(stack: Stack, buyer: Buyer, record: Try, inject: Callabl
     while not told and record.yes_needed < RETRIES:
         answer = buyer.say("yes")
         record.yes_needed += 1
-        if answer.kind != "answered":
+        if not answer.usable:
             stack.wait_healthy()
             continue
         if answer.filed:
