@@ -3,6 +3,10 @@
 
 Agents sign in with the token `python -m bot agent-create` printed: no token or a wrong one -> 401, a role
 without the right -> 403, a conversation another agent holds -> 409. Every agent action is audited.
+
+Every refusal is JSON with an `error` a person can read: a body that is not a JSON object, a field of the wrong
+type (no coercion: 123 is not a text, "yes" not a boolean), missing or too long -> 422 naming the fields; a body
+over MAX_BODY_BYTES -> 413 before it is read; ids out of range -> 422. Never a 500 for what a client sent.
 """
 from __future__ import annotations
 
@@ -11,15 +15,17 @@ import hmac
 import json
 import logging
 import re
-from typing import Any, Dict, List, Optional
+from typing import Annotated, Any, Dict, Optional
 
 import anyio
 import httpx
 import socketio
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictStr, conlist, constr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.disputes.errors import DisputeNotFound, DomainError, NotAllowed
 from bot.disputes.evidence import sniff_media_type
@@ -32,36 +38,107 @@ NAMESPACE = "/agent"
 ROOM = "agents"
 SIGNATURE_HEADER = "X-Dispute-Signature"
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_BODY_BYTES = 64 * 1024  # the largest valid body (a 2000-character description) is a few KB
+# Handoff ids are database integers (PostgreSQL's INTEGER is 32-bit): a larger one is no id, not a 500.
+HandoffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DisputeNumber = Annotated[str, Path(min_length=1, max_length=32)]
+# Strict types (pydantic would otherwise take 123 as "123" and "yes" as true) and lengths a bit over the
+# domain's own limits: the domain says what is wrong in words; these only stop absurd payloads early.
+Text = constr(strict=True, max_length=4000)
+Code = constr(strict=True, max_length=32)
+Problems = conlist(StrictStr, max_items=20)  # 14 problem codes exist
 
 
 class Reply(BaseModel):
-    text: str = Field(..., min_length=1, max_length=4000)
+    text: StrictStr = Field(..., min_length=1, max_length=4000)
 
 
 class Release(BaseModel):
-    note: str = Field("", max_length=1000)
+    note: StrictStr = Field("", max_length=1000)
 
 
 class NewDispute(BaseModel):
-    order_number: str
-    received: bool
-    problems: List[str] = []
-    resolution: str = "full_refund"
-    refund_amount: Optional[str] = None
-    description: str = ""
+    order_number: Code
+    received: StrictBool
+    problems: Problems = []
+    resolution: Code = "full_refund"
+    refund_amount: Optional[Code] = None
+    description: Text = ""
 
 
 class DisputeChange(BaseModel):
-    problems: Optional[List[str]] = None
-    resolution: Optional[str] = None
-    refund_amount: Optional[str] = None
-    description: Optional[str] = None
+    problems: Optional[Problems] = None
+    resolution: Optional[Code] = None
+    refund_amount: Optional[Code] = None
+    description: Optional[Text] = None
 
 
 class Decision(BaseModel):
-    in_buyers_favour: bool
-    refund_amount: Optional[str] = Field(None, description="Partial refund; empty means the full price")
-    note: str = ""
+    in_buyers_favour: StrictBool
+    refund_amount: Optional[Code] = Field(None, description="Partial refund; empty means the full price")
+    note: Text = ""
+
+
+def _field(location: Any) -> str:
+    parts = [str(part) for part in location if part != "body"] if isinstance(location, (list, tuple)) else []
+    return ".".join(parts) or "body"
+
+
+def _issue(error: Dict[str, Any]) -> str:
+    if error.get("type") == "json_invalid" or error.get("msg") == "JSON decode error":
+        return f"not valid JSON ({(error.get('ctx') or {}).get('error', 'unreadable')})"
+    if _field(error.get("loc")) == "body" and "dict" in str(error.get("type")):
+        return "must be a JSON object"
+    return str(error.get("msg", "invalid"))[:200]
+
+
+class BodySizeLimit:
+    """ASGI middleware: a body over `max_bytes` is answered 413 (JSON) before the API reads it into memory;
+    a chunked body (no Content-Length) is counted as it arrives."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"").decode("latin-1")
+        if declared.isdigit() and int(declared) > self._max:
+            await self._too_large(receive, send)
+            return
+        received = 0
+
+        async def counted() -> Dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self._max:
+                # Inside the API's own handling: its HTTPException handler answers.
+                raise HTTPException(413, self._message())
+            return message
+
+        await self._app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"The request body is too large: at most {self._max} bytes."
+
+    async def _too_large(self, receive: Any, send: Any) -> None:
+        # Read and drop a little of the body first: closing on unread data resets the connection, and the
+        # client would not see the answer.
+        with anyio.move_on_after(1.0):
+            dropped = 0
+            while dropped < 16 * 1024 * 1024:
+                message = await receive()
+                dropped += len(message.get("body", b""))
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+        body = json.dumps({"error": self._message()}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -120,6 +197,7 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     api = FastAPI(title="Dispute assistant: help-desk agent API", version="1", openapi_url="/openapi.json",
                   docs_url="/docs", description="Hand-offs from the bot to people: queue, case summary and "
                   "transcript, claim, reply, release, and acting on the buyer's disputes. Bearer agent tokens.")
+    api.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     bearer = HTTPBearer(auto_error=False)
 
     def helpdesk():
@@ -138,6 +216,21 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
         return JSONResponse({"error": "Send a valid agent token as 'Authorization: Bearer <token>'."},
                             status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
+    @api.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # The fields and what is wrong with them, never the input (it may be huge, or not text at all).
+        problems = [{"field": _field(e.get("loc")), "issue": _issue(e)} for e in exc.errors()[:10]]
+        summary = "; ".join(f"{p['field']}: {p['issue']}" for p in problems)
+        return JSONResponse({"error": f"The request is not valid: {summary}.", "problems": problems},
+                            status_code=422)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else "The request could not be read."
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "The body could not be read: send a JSON object in UTF-8."
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     @api.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = 422
@@ -154,11 +247,11 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
         return await helpdesk().queue()
 
     @api.get("/conversations/{handoff_id}", summary="Case summary and transcript")
-    async def conversation(handoff_id: int, agent: Agent = Depends(current_agent)):
+    async def conversation(handoff_id: HandoffId, agent: Agent = Depends(current_agent)):
         return await helpdesk().summary(handoff_id)
 
     @api.get("/conversations/{handoff_id}/evidence/{sha256}", summary="A file of this case (photo, video, PDF)")
-    async def evidence(handoff_id: int, sha256: str, agent: Agent = Depends(current_agent)):
+    async def evidence(handoff_id: HandoffId, sha256: str, agent: Agent = Depends(current_agent)):
         if not SHA256.match(sha256) or not await helpdesk().case_has_file(handoff_id, sha256):
             return JSONResponse({"error": "No such file in this case."}, status_code=404)
         try:
@@ -170,34 +263,36 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
                         headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
 
     @api.post("/conversations/{handoff_id}/claim", summary="Take the conversation (409 if another agent has it)")
-    async def claim(handoff_id: int, agent: Agent = Depends(current_agent)):
+    async def claim(handoff_id: HandoffId, agent: Agent = Depends(current_agent)):
         handoff = await helpdesk().claim(agent, handoff_id)
         return {"id": handoff.id, "status": handoff.status.value, "agent": handoff.agent_name}
 
     @api.post("/conversations/{handoff_id}/messages", summary="Write to the buyer on their channel")
-    async def message(handoff_id: int, body: Reply, agent: Agent = Depends(current_agent)):
+    async def message(handoff_id: HandoffId, body: Reply, agent: Agent = Depends(current_agent)):
         return await helpdesk().reply(agent, handoff_id, body.text)
 
     @api.post("/conversations/{handoff_id}/release", summary="Hand the conversation back to the bot")
-    async def release(handoff_id: int, body: Release, agent: Agent = Depends(current_agent)):
+    async def release(handoff_id: HandoffId, body: Release, agent: Agent = Depends(current_agent)):
         handoff = await helpdesk().release(agent, handoff_id, body.note)
         return {"id": handoff.id, "status": handoff.status.value}
 
     @api.post("/conversations/{handoff_id}/disputes", summary="File a dispute for the buyer")
-    async def file_dispute(handoff_id: int, body: NewDispute, agent: Agent = Depends(current_agent)):
+    async def file_dispute(handoff_id: HandoffId, body: NewDispute, agent: Agent = Depends(current_agent)):
         return await helpdesk().file_dispute(agent, handoff_id, body.dict())
 
     @api.post("/conversations/{handoff_id}/disputes/{number}/modify", summary="Change what the dispute asks")
-    async def modify(handoff_id: int, number: str, body: DisputeChange, agent: Agent = Depends(current_agent)):
+    async def modify(handoff_id: HandoffId, number: DisputeNumber, body: DisputeChange,
+                     agent: Agent = Depends(current_agent)):
         return await helpdesk().modify_dispute(agent, handoff_id, number, body.dict())
 
     @api.post("/conversations/{handoff_id}/disputes/{number}/escalate", summary="Escalate to the Dispute Team")
-    async def escalate(handoff_id: int, number: str, agent: Agent = Depends(current_agent)):
+    async def escalate(handoff_id: HandoffId, number: DisputeNumber, agent: Agent = Depends(current_agent)):
         return await helpdesk().escalate_dispute(agent, handoff_id, number)
 
     @api.post("/conversations/{handoff_id}/disputes/{number}/decide",
               summary="Dispute Team only: refund in full or part, or side with the seller")
-    async def decide(handoff_id: int, number: str, body: Decision, agent: Agent = Depends(current_agent)):
+    async def decide(handoff_id: HandoffId, number: DisputeNumber, body: Decision,
+                     agent: Agent = Depends(current_agent)):
         return await helpdesk().decide_dispute(agent, handoff_id, number, body.in_buyers_favour,
                                                body.refund_amount, body.note)
 

@@ -17,7 +17,7 @@ import websockets
 from bot.channels.web import MAX_FRAME_BYTES
 from served_gateway import open_descriptors, served_gateway
 from socket_client import Browser
-from waiting import wait_until, wait_until_async
+from waiting import wait_until_async
 
 ANSWER_DEADLINE = 3.0  # seconds an oversized request may take to be answered; it used to be never
 
