@@ -6,7 +6,7 @@
 
 Each try is one buyer (an extra bench buyer with one delivered order, bench/load.py) typing a dispute over the
 REST chat endpoint up to the summary ("Shall I file it?"), then confirming with "yes" while a fault hits the
-stack a random 0-150 ms later:
+stack within the time the buyer's previous turn took (at most 150 ms):
 
 - `actions`, `rasa`, `gateway`: kill -9 of that process group (for Rasa, the process holding the conversation);
   `python -m bot run` restarts it.
@@ -58,7 +58,7 @@ FILED = "is open"  # "Done: dispute N is open."
 SUMMARY = "Shall I file it?"
 NOTHING_PENDING = "no question waiting"
 RETRIES = 4
-# A typed turn takes 50-250 ms here: faults within that window hit it while it is being processed.
+# Faults come within the time the buyer's previous turn took (a typed turn takes 50-250 ms here), at most this.
 MAX_DELAY_MS = 150
 
 
@@ -87,6 +87,7 @@ class Buyer:
         self.sender = f"faults-{buyer_id}"
         self.answers: List[Answer] = []
         self.log: Optional[List[str]] = None
+        self.last_turn_ms = 100.0
 
     def say(self, text: str) -> Answer:
         answer = self._say(text)
@@ -95,6 +96,7 @@ class Buyer:
         return answer
 
     def _say(self, text: str) -> Answer:
+        started = time.perf_counter()
         try:
             response = httpx.post(f"{self.url}/webhooks/rest/webhook", headers=self.headers, timeout=TURN_TIMEOUT,
                                   json={"sender": self.sender, "message": text})
@@ -102,6 +104,7 @@ class Buyer:
             answer = Answer("no_connection", None, type(exc).__name__)
         else:
             answer = classify(response)
+        self.last_turn_ms = (time.perf_counter() - started) * 1000
         self.answers.append(answer)
         return answer
 
@@ -297,12 +300,20 @@ def say_until_answered(stack: Stack, buyer: Buyer, text: str, tries: int = 3) ->
     return answer
 
 
-def reach_summary(stack: Stack, buyer: Buyer, fault_at: Optional[int] = None,
-                  inject: Optional[Callable[[], None]] = None) -> bool:
+def fault_delay_ms(buyer: Buyer, rng: random.Random) -> int:
+    """Within the time the buyer's previous turn took: the fault lands while the turn is being processed (the
+    filing, the reply, the transcript), not after it."""
+    return round(rng.uniform(0, min(MAX_DELAY_MS, buyer.last_turn_ms)))
+
+
+def reach_summary(stack: Stack, buyer: Buyer, record: Optional[Try] = None,
+                  inject: Optional[Callable[[], None]] = None, rng: Optional[random.Random] = None) -> bool:
+    """Types the form up to its summary; with `inject`, the fault hits turn `record.at_turn`."""
     text = opening(buyer)
     for turn in range(12):
-        if fault_at == turn and inject is not None:
-            threading.Timer(random.uniform(0.0, MAX_DELAY_MS / 1000), inject).start()
+        if record is not None and record.at_turn == turn and inject is not None:
+            record.delay_ms = fault_delay_ms(buyer, rng)
+            threading.Timer(record.delay_ms / 1000, inject).start()
         answer = say_until_answered(stack, buyer, text)
         if not answer.usable:
             return False
@@ -312,8 +323,13 @@ def reach_summary(stack: Stack, buyer: Buyer, fault_at: Optional[int] = None,
     return False
 
 
-def confirm_under_fault(stack: Stack, buyer: Buyer, record: Try, inject: Callable[[], None],
-                        heal: Callable[[], None]) -> None:
+def confirm_under_fault(stack: Stack, buyer: Buyer, record: Try, inject: Optional[Callable[[], None]],
+                        heal: Callable[[], None], rng: random.Random) -> None:
+    """The final yes, with the fault (if any) injected while it is processed, then the buyer's retries."""
+    if inject is None:
+        inject = lambda: None  # noqa: E731
+    else:
+        record.delay_ms = fault_delay_ms(buyer, rng)
     timer = threading.Timer(record.delay_ms / 1000, inject)
     timer.start()
     first = buyer.say("yes")
@@ -344,21 +360,21 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
               faults: Dict[str, Callable[[Buyer], Callable[[], None]]], heal: Callable[[], None]) -> List[Try]:
     records = []
     for buyer, fault in zip(buyers, plan):
-        record = Try(fault=fault, profile=profile, buyer=buyer.buyer_id, delay_ms=rng.randint(0, MAX_DELAY_MS))
+        record = Try(fault=fault, profile=profile, buyer=buyer.buyer_id, delay_ms=0)
         inject = faults[fault](buyer)
         buyer.log = record.turns
         try:
             if fault == "mid-form":
                 record.at_turn = rng.randint(0, 2)
-                if not reach_summary(stack, buyer, record.at_turn, inject):
+                if not reach_summary(stack, buyer, record, inject, rng):
                     record.outcome, record.note = "not_confirmed", "the form did not reach its summary"
                 else:
                     stack.wait_healthy()
-                    confirm_under_fault(stack, buyer, record, lambda: None, lambda: None)
+                    confirm_under_fault(stack, buyer, record, None, lambda: None, rng)
             elif not reach_summary(stack, buyer):
                 record.outcome, record.note = "not_confirmed", "the form did not reach its summary"
             else:
-                confirm_under_fault(stack, buyer, record, inject, heal)
+                confirm_under_fault(stack, buyer, record, inject, heal, rng)
         except RuntimeError as exc:
             record.note = str(exc)
             heal()
