@@ -57,6 +57,12 @@ def conversation_id(session_id: str, buyer: Optional[str]) -> str:
     return f"{CHANNEL}:{buyer or 'guest'}:{session_id}"
 
 
+def _client_id(data: Dict[str, Any]) -> Optional[str]:
+    """The widget's id for a message it sent, echoed back: only a short text, never whatever a client put there."""
+    client_id = data.get("client_id")
+    return client_id if isinstance(client_id, str) and len(client_id) <= 64 else None
+
+
 def _quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]]:
     return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
 
@@ -269,7 +275,8 @@ class WebChannel:
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, to=sid)
         last_id = data.get("last_id")
-        after = last_id if isinstance(last_id, int) and last_id > 0 else 0
+        # A transcript id: a whole number within a database integer (True is an int to Python; 10**30 overflows).
+        after = last_id if type(last_id) is int and 0 < last_id < 2**63 else 0
         history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
         shown: Dict[str, Any] = {"session_id": session_id, "signed_in": buyer is not None, "limits": self.limits,
                                  "messages": [widget_format(m) for m in history]}
@@ -290,10 +297,10 @@ class WebChannel:
             return
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
             await self.sio.emit("error_message", {
-                "text": f"Messages are 1 to {MAX_MESSAGE_CHARS} characters.", "client_id": data.get("client_id")},
+                "text": f"Messages are 1 to {MAX_MESSAGE_CHARS} characters.", "client_id": _client_id(data)},
                 to=sid)
             return
-        await self.converse(session_id, session["buyer"], text, client_id=data.get("client_id"))
+        await self.converse(session_id, session["buyer"], text, client_id=_client_id(data))
 
     async def converse(self, session_id: str, buyer: Optional[str], text: str, *, client_id: Any = None,
                        from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None) -> None:

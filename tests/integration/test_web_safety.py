@@ -14,7 +14,7 @@ import httpx
 import pytest
 import websockets
 
-from bot.channels.web import MAX_FRAME_BYTES
+from bot.channels.web import MAX_FRAME_BYTES, SESSION_ID
 from served_gateway import open_descriptors, served_gateway
 from socket_client import Browser
 from waiting import wait_until_async
@@ -269,3 +269,45 @@ def test_the_widget_keeps_a_guests_secret_and_resumes_after_a_reload(tmp_path):
         assert page.locator(".dc-msg", has_text="hello from the guest").count() == 0
         assert page.evaluate("JSON.parse(localStorage.getItem('disputechat:guest')).sessionId") != stored["sessionId"]
         intruder.close()
+
+
+# ---- hostile event payloads: every one answered, none breaks the socket -------------------------------------
+
+@pytest.mark.parametrize("payload", [["a", "list"], 42, None, "x" * 60_000, {"message": ["hi"]},
+                                     {"message": 7}, {"message": {"text": "hi"}}, {"message": "x" * 4001},
+                                     {"message": "   "}, {"message": "hi", "session_id": ["junk"]}])
+async def test_user_uttered_with_junk_gets_an_error_and_the_socket_keeps_working(gateway, payload):
+    guest = Browser(gateway.url)
+    session = await guest.connect()
+    sent = len(gateway.rasa.received)
+    await guest.client.emit("user_uttered", payload)
+    error = await guest.wait("error_message")
+    assert isinstance(error["text"], str) and error["text"]
+    assert len(json.dumps(error)) < 500  # nothing of the junk is echoed back
+    reply = await guest.say("still here?", session, 1)
+    assert reply["text"] == "you said still here?"
+    assert len(gateway.rasa.received) == sent + 1  # only the good message reached the assistant
+    await guest.close()
+
+
+async def test_a_client_id_is_echoed_only_when_it_is_a_short_text(gateway):
+    guest = Browser(gateway.url)
+    session = await guest.connect()
+    await guest.client.emit("user_uttered", {"message": "", "session_id": session, "client_id": ["x"] * 5000})
+    assert (await guest.wait("error_message"))["client_id"] is None
+    await guest.client.emit("user_uttered", {"message": "", "session_id": session, "client_id": "c1"})
+    assert (await guest.wait("error_message", 2))["client_id"] == "c1"
+    await guest.close()
+
+
+@pytest.mark.parametrize("request_", [
+    ["junk"], 42, "a string", None, {"session_id": 12345}, {"session_id": "../../etc"}, {"session_id": "x" * 5000},
+    {"session_id": None, "last_id": 10 ** 30}, {"session_id": None, "last_id": -5}, {"session_id": None,
+                                                                                     "last_id": "7"},
+    {"session_id": None, "session_secret": {"a": 1}}, {"session_id": None, "last_id": True},
+])
+async def test_session_request_with_junk_still_gets_a_session(gateway, request_):
+    guest, session, history = await _session_request(gateway, request_)
+    assert SESSION_ID.match(session) and history["session_id"] == session and history["messages"] == []
+    assert (await guest.say("hello", session, 1))["text"] == "you said hello"
+    await guest.close()
