@@ -275,8 +275,8 @@ class WebChannel:
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, to=sid)
         last_id = data.get("last_id")
-        # A transcript id: a whole number within a database integer (True is an int to Python; 10**30 overflows).
-        after = last_id if type(last_id) is int and 0 < last_id < 2**63 else 0
+        # A transcript id: a whole number within PostgreSQL's INTEGER (True is an int to Python; 10**30 overflows).
+        after = last_id if type(last_id) is int and 0 < last_id < 2**31 else 0
         history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
         shown: Dict[str, Any] = {"session_id": session_id, "signed_in": buyer is not None, "limits": self.limits,
                                  "messages": [widget_format(m) for m in history]}

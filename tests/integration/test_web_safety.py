@@ -305,6 +305,7 @@ async def test_a_client_id_is_echoed_only_when_it_is_a_short_text(gateway):
     {"session_id": None, "last_id": 10 ** 30}, {"session_id": None, "last_id": -5}, {"session_id": None,
                                                                                      "last_id": "7"},
     {"session_id": None, "session_secret": {"a": 1}}, {"session_id": None, "last_id": True},
+    {"session_id": None, "last_id": 2 ** 40},  # fits SQLite, not PostgreSQL's INTEGER
 ])
 async def test_session_request_with_junk_still_gets_a_session(gateway, request_):
     guest, session, history = await _session_request(gateway, request_)
