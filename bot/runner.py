@@ -31,6 +31,8 @@ import httpx
 from bot.settings import PROJECT_ROOT, Settings
 
 STARTUP_TIMEOUT_SECONDS = 180
+GATEWAY_GRACEFUL_SECONDS = 5
+MAX_FRAME_BYTES = 64 * 1024  # bot.channels.web.MAX_FRAME_BYTES, not imported: the runner loads no channel code
 STOP_TIMEOUT_SECONDS = 15
 # After a SIGKILL, how long to wait for a process group to be gone before starting its service again anyway.
 GROUP_EXIT_SECONDS = 5
@@ -129,7 +131,10 @@ def _services(settings: Settings) -> List[Service]:
              "--host", settings.gateway_host, "--port", str(settings.gateway_port + i),
              "--log-config", str(PROJECT_ROOT / "bot" / "logging.json"),
              # rasa pins websockets 10, too old for uvicorn's default websocket backend.
-             "--ws", "wsproto"],
+             "--ws", "wsproto",
+             # A websocket message over the chat's frame limit is refused before it is assembled, and a
+             # graceful stop does not wait for the widgets' 25 s long-polls.
+             "--ws-max-size", str(MAX_FRAME_BYTES), "--timeout-graceful-shutdown", str(GATEWAY_GRACEFUL_SECONDS)],
             f"{url}/healthz", env))
     return services
 
