@@ -15,7 +15,7 @@ import pytest
 
 from bot.channels.agent_api import SIGNATURE_HEADER
 from socket_client import Browser
-from test_web_channel import gateway_for
+from served_gateway import served_gateway
 from waiting import wait_until_async
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
@@ -38,7 +38,7 @@ def desk(tmp_path):
     hook = ThreadingHTTPServer(("127.0.0.1", 0), WebhookRecorder)
     hook.calls = []
     threading.Thread(target=hook.serve_forever, daemon=True).start()
-    with gateway_for(tmp_path, AGENT_WEBHOOK_URL=f"http://127.0.0.1:{hook.server_address[1]}/hook",
+    with served_gateway(tmp_path, AGENT_WEBHOOK_URL=f"http://127.0.0.1:{hook.server_address[1]}/hook",
                      AGENT_WEBHOOK_SECRET=WEBHOOK_SECRET) as server:
         accounts = server.services.accounts
         server.agent = accounts.create_agent("Dana", "agent")[1]

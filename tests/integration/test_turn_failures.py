@@ -74,15 +74,20 @@ def test_database_unreachable_answers_json_not_a_bare_500(tmp_path, stand_in_ras
     assert stand_in_rasa.received == []
 
 
-def test_connection_dropped_after_the_buyers_turn_was_kept(chat, monkeypatch):
-    append = chat.services.transcripts.append
+def drop_the_connection_storing_bot_replies(transcripts, monkeypatch) -> None:
+    """The buyer's turn is stored; storing the bot's reply meets a dropped connection."""
+    append = transcripts.append
 
     def bot_reply_fails(conversation_id, sender, bodies):
         if sender == "bot":
             raise dropped_connection()
         return append(conversation_id, sender, bodies)
 
-    monkeypatch.setattr(chat.services.transcripts, "append", bot_reply_fails)
+    monkeypatch.setattr(transcripts, "append", bot_reply_fails)
+
+
+def test_connection_dropped_after_the_buyers_turn_was_kept(chat, monkeypatch):
+    drop_the_connection_storing_bot_replies(chat.services.transcripts, monkeypatch)
     response = say(chat, "hello")
     assert response.status_code == 503 and response.json() == {"error": UNAVAILABLE}
     kept = chat.services.transcripts.messages("rest:anna:tab-1", 0, 10)
@@ -122,17 +127,10 @@ def test_a_turn_rasa_answers_with_nothing_still_gets_an_answer(chat):
 
 
 async def test_the_widget_gets_a_message_and_the_typing_dots_stop(tmp_path, monkeypatch):
-    from test_web_channel import gateway_for
+    from served_gateway import served_gateway
 
-    with gateway_for(tmp_path) as gateway:
-        append = gateway.services.transcripts.append
-
-        def bot_reply_fails(conversation_id, sender, bodies):
-            if sender == "bot":
-                raise dropped_connection()
-            return append(conversation_id, sender, bodies)
-
-        monkeypatch.setattr(gateway.services.transcripts, "append", bot_reply_fails)
+    with served_gateway(tmp_path) as gateway:
+        drop_the_connection_storing_bot_replies(gateway.services.transcripts, monkeypatch)
         guest = Browser(gateway.url)
         session = await guest.connect()
         await guest.wait("history")

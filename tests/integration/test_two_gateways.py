@@ -8,14 +8,14 @@ import httpx
 import pytest
 
 from socket_client import Browser
-from test_web_channel import gateway_for
+from served_gateway import served_gateway
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs TEST_REDIS_URL (CI sets it; .ci/run shows the value)")
 
 
 async def test_an_agent_on_one_gateway_reaches_a_buyer_on_the_other(tmp_path):
-    with gateway_for(tmp_path, REDIS_URL=REDIS_URL) as first, gateway_for(tmp_path, REDIS_URL=REDIS_URL) as second:
+    with served_gateway(tmp_path, REDIS_URL=REDIS_URL) as first, served_gateway(tmp_path, REDIS_URL=REDIS_URL) as second:
         anna = Browser(first.url, first.services.buyer_tokens.issue("anna"))
         session = await anna.connect()
         await anna.say("agent please", session, 1)

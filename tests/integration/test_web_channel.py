@@ -3,62 +3,19 @@ gateway served by uvicorn on loopback with a stand-in Rasa. Browser tests are in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import threading
-import time
-from http.server import ThreadingHTTPServer
 
 import httpx
 import pytest
-import uvicorn
 
-from bot.composition import build_services
-from bot.disputes.clock import SystemClock
-from bot.gateway import create_app
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
-from bot.store import migrate
-from bot.store.seed import seed
-from fake_telegram import free_port
 from samples import image_bytes
 from socket_client import Browser
-from stand_in_rasa import StandInRasa
-from waiting import wait_until
-
-
-@contextlib.contextmanager
-def gateway_for(tmp_path, **env):
-    """A gateway served by uvicorn on loopback, seeded, with a stand-in Rasa (`server.rasa`)."""
-    rasa = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
-    rasa.received = []
-    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
-                                  "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}", **env})
-    rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
-    threading.Thread(target=rasa.serve_forever, daemon=True).start()
-    services = build_services(settings)
-    migrate.upgrade(services.engine)
-    seed(services.engine, SystemClock(), settings.rules, services.evidence)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port,
-                                           ws="wsproto", log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    wait_until(lambda: server.started, 20, "the gateway to start")
-    server.url, server.rasa, server.services = f"http://127.0.0.1:{port}", rasa, services
-    try:
-        yield server
-    finally:
-        server.should_exit = True
-        rasa.shutdown()
-        rasa.server_close()
-        # Not a wait for a result: a moment for requests in flight to end before the store closes. Joining the
-        # server thread instead would wait out every socket.io long-poll a test left open (20 s each).
-        time.sleep(0.2)
-        services.close()
+from served_gateway import served_gateway
 
 
 @pytest.fixture
 def gateway(tmp_path):
-    with gateway_for(tmp_path) as server:
+    with served_gateway(tmp_path) as server:
         yield server
 
 
@@ -202,7 +159,7 @@ def test_demo_sign_in_is_off_unless_asked_for(gateway):
 
 
 def test_demo_sign_in_only_for_demo_buyers_when_asked_for(tmp_path):
-    with gateway_for(tmp_path, DEMO_BUYERS="anna,ben,chen") as gateway:
+    with served_gateway(tmp_path, DEMO_BUYERS="anna,ben,chen") as gateway:
         buyers = httpx.get(f"{gateway.url}/api/demo/buyers").json()["buyers"]
         assert [b["id"] for b in buyers] == ["anna", "ben", "chen"]
         token = httpx.post(f"{gateway.url}/api/demo/token", json={"buyer": "anna"}).json()["token"]
