@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 import httpx
 import pytest
 
 from bot.channels.relay import NO_ANSWER
 from stack import Buyer, stack  # noqa: F401 - the session fixture
+from waiting import wait_until
 
 pytestmark = pytest.mark.e2e
-ANNA_SHOES = "8190334512007787"  # anna's order with a dispute awaiting the seller (demo seed)
+ANNA_SHOES = "8190334512007787"  # anna's order with a dispute awaiting the seller (demo seed; tests use copies)
 
 
 def answered(buyer: Buyer) -> str:
@@ -26,10 +26,11 @@ def answered(buyer: Buyer) -> str:
 
 
 def test_order_number_answers_which_dispute_and_a_repeated_answer_is_told_so(stack):
-    anna = Buyer(stack, "anna", "fallback-picker")
+    copy = stack.copy_buyer("anna")
+    anna = Buyer(stack, copy.id, "fallback-picker")
     anna.say("i want to cancel my dispute")
     assert "Which dispute?" in answered(anna)
-    anna.say(ANNA_SHOES)  # the order's number, not the dispute's
+    anna.say(copy.order(ANNA_SHOES))  # the order's number, not the dispute's
     assert "Do you really want to cancel it?" in answered(anna)
     anna.say("no")
     assert "stays open" in answered(anna)
@@ -42,7 +43,7 @@ def test_order_number_answers_which_dispute_and_a_repeated_answer_is_told_so(sta
 
 @pytest.mark.parametrize("typed", ["/greet", '/inform{"order_number":"8190334512007781"}', "/restart", "/"])
 def test_typed_intent_text_gets_an_answer(stack, typed):
-    buyer = Buyer(stack, "ben", f"fallback-typed-{len(typed)}-{typed[:4]}")
+    buyer = Buyer(stack, stack.copy_buyer("ben").id, "fallback-typed")
     buyer.say(typed)
     answered(buyer)
 
@@ -55,7 +56,8 @@ def _transcript(stack, conversation_id: str):
 
 
 def test_a_half_filled_form_carries_on_after_the_help_desk_hands_back(stack):
-    chen = Buyer(stack, "chen", "handback-form")
+    copy = stack.copy_buyer("chen")
+    chen = Buyer(stack, copy.id, "handback-form")
     chen.say("my order came damaged")
     assert "Which order" in answered(chen)
     chen.say("talk to a person")
@@ -63,19 +65,17 @@ def test_a_half_filled_form_carries_on_after_the_help_desk_hands_back(stack):
     agent = stack.bot("agent-create", "handback-agent").splitlines()[0].strip()
     headers = {"Authorization": f"Bearer {agent}"}
     queue = httpx.get(f"{stack.url}/api/agent/queue", headers=headers, timeout=30).json()
-    [handoff] = [h for h in queue if h["buyer_id"] == "chen" and h["channel"] == "rest" and h["status"] == "queued"]
+    [handoff] = [h for h in queue if h["buyer_id"] == copy.id and h["status"] == "queued"]
     assert httpx.post(f"{stack.url}/api/agent/conversations/{handoff['id']}/claim", headers=headers,
                       timeout=30).status_code == 200
     assert httpx.post(f"{stack.url}/api/agent/conversations/{handoff['id']}/release", headers=headers,
                       json={"note": ""}, timeout=60).status_code == 200
-    conversation = "rest:chen:handback-form"
-    deadline = time.monotonic() + 60
-    while True:
-        said = [body.get("text") or "" for sender, body in _transcript(stack, conversation) if sender == "bot"]
-        if any("where we left off" in text for text in said):
-            break
-        assert time.monotonic() < deadline, said[-3:]
-        time.sleep(0.2)
+    conversation = f"rest:{copy.id}:handback-form"
+    def bot_said():
+        return [body.get("text") or "" for sender, body in _transcript(stack, conversation) if sender == "bot"]
+
+    wait_until(lambda: any("where we left off" in text for text in bot_said()), 60, "the bot to resume the form")
+    said = bot_said()
     # The form asks its next question (the order) and still knows the problem: after the order it asks what
     # the buyer wants, not what went wrong.
     assert "Which order" in said[-1]
