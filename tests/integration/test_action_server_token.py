@@ -6,7 +6,6 @@ import asyncio
 import logging
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ from rasa.core.utils import read_endpoints_from_path
 
 from bot.settings import ACTION_SERVER_TOKEN, Settings
 from loopback_http import serve_post
+from waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -82,15 +82,14 @@ def test_action_server_accepts_the_header_and_refuses_the_query_token(rasa_env, 
     token = rasa_env.internal_token(ACTION_SERVER_TOKEN)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
+        def healthy() -> bool:
+            assert server.poll() is None, "the action server exited"
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{base}/health", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "action server did not start"
-            time.sleep(0.2)
+                return False
+
+        wait_until(healthy, 60, "the action server to start")
         body = {"next_action": "action_no_such_action", "sender_id": "anna",
                 "tracker": {"sender_id": "anna", "slots": {}, "latest_message": {}, "events": []}, "domain": {}}
         in_query = httpx.post(f"{base}/webhook", params={"token": token}, json=body, timeout=10)
