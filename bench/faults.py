@@ -271,6 +271,7 @@ class Try:
     answers: Dict[str, int] = field(default_factory=dict)
     heal_seconds: float = 0.0
     turns: List[str] = field(default_factory=list)  # what the buyer said and saw, turn by turn
+    rasa_events: List[str] = field(default_factory=list)  # Rasa's stored events, for a try that went wrong
     note: str = ""
 
 
@@ -287,6 +288,22 @@ def disputes_of(engine, buyer_id: str) -> int:
         except Exception:
             time.sleep(0.5)
     raise RuntimeError("the store did not answer")
+
+
+def rasa_events(env: Dict[str, str], conversation_id: str) -> List[str]:
+    """The conversation's events in Rasa's tracker store, one line each (type, intent or action)."""
+    from sqlalchemy import create_engine, text
+
+    from bot.settings import Settings
+
+    engine = create_engine(Settings.from_env(env).tracker_url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT type_name, intent_name, action_name FROM events WHERE sender_id = :s "
+                                     "ORDER BY id"), {"s": conversation_id}).all()
+    finally:
+        engine.dispose()
+    return [" ".join(str(v) for v in row if v) for row in rows]
 
 
 def say_until_answered(stack: Stack, buyer: Buyer, text: str, tries: int = 3) -> Answer:
@@ -382,6 +399,8 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
         record.disputes_in_store = disputes_of(engine, buyer.buyer_id)
         if not record.outcome:
             record.outcome = "filed" if record.disputes_in_store == 1 else "lost"
+        if record.outcome != "filed":
+            record.rasa_events = rasa_events(stack.env, f"rest:{buyer.buyer_id}:{buyer.sender}")
         for answer in buyer.answers:
             record.answers[answer.kind] = record.answers.get(answer.kind, 0) + 1
         records.append(record)

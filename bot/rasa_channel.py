@@ -26,9 +26,10 @@ class GatewayInput(RestInput):
     def __init__(self, token: str) -> None:
         self._token = token
         # Rasa builds its input channels once at start-up: the place to install the measured speed-ups.
-        from bot import rasa_speedups
+        from bot import rasa_speedups, rasa_tracker_store
 
         rasa_speedups.install()
+        rasa_tracker_store.refuse_silent_fallback()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "GatewayInput":

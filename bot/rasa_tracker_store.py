@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -58,11 +58,39 @@ class _Session:
             self.rows = [r for r in self.rows if r.timestamp is not None and r.timestamp >= start]
 
 
+def refuse_silent_fallback() -> None:
+    """Rasa wraps every tracker store in FailSafeTrackerStore, which answers a failed read with *no*
+    conversation: the turn then runs on a blank tracker (a buyer at the final yes of a form hears "no question
+    waiting") and what it adds is never stored (`make faults`, database refusing connections). Our store is
+    used as it is: a failed read fails the turn, and the gateway tells the buyer to try again."""
+    from rasa.core.agent import Agent
+
+    if getattr(Agent, "_fail_safe_tracker_store", None) is not None:
+        return
+    wrapped = Agent._create_tracker_store
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if isinstance(store, CachedSQLTrackerStore):
+            store.domain = domain
+            return store
+        return wrapped(store, domain)
+
+    Agent._fail_safe_tracker_store = wrapped
+    Agent._create_tracker_store = staticmethod(create_tracker_store)
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite()
+        else:
+            # Rasa's engine hands out pooled connections unchecked: after a database restart or terminated
+            # connections, the next turn would fail on a dead one.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         table = self.SQLEvent.__table__
         self._newer_rows = (
             sa.select(table.c.id, table.c.timestamp, table.c.type_name, table.c.data)
@@ -116,15 +144,23 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     # ---- Rasa's TrackerStore interface ----------------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as db_session:
-            try:
-                rows = list(self._current(db_session, sender_id).rows)
-            except Exception:
-                self._forget(sender_id)
+        try:
+            rows = self._rows(sender_id)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
                 raise
+            rows = self._rows(sender_id)  # a read, safe to repeat once on a fresh connection
         if not self.domain or not rows:
             return None
         return DialogueStateTracker.from_dict(sender_id, [json.loads(r.data) for r in rows], self.domain.slots)
+
+    def _rows(self, sender_id: str) -> List[_Row]:
+        with self.session_scope() as db_session:
+            try:
+                return list(self._current(db_session, sender_id).rows)
+            except Exception:
+                self._forget(sender_id)
+                raise
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)

@@ -169,3 +169,48 @@ def test_idle_and_excess_conversations_leave_the_cache(store_url, monkeypatch):
         assert _texts(await cached.retrieve(senders[4])) == ["hello 4"]
 
     asyncio.run(scenario())
+
+
+def test_a_failed_read_fails_the_turn_instead_of_a_blank_conversation(store_url, monkeypatch):
+    """Rasa's FailSafeTrackerStore answered a failed read with no tracker: the buyer's form was gone for that
+    turn and the turn was never stored (`make faults`, database refusing connections)."""
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+
+    # Whatever this test installs is undone afterwards.
+    monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
+    monkeypatch.setattr(Agent, "_fail_safe_tracker_store", None, raising=False)
+    [store] = _stores(store_url)
+    assert isinstance(Agent._create_tracker_store(store, DOMAIN), FailSafeTrackerStore)  # Rasa, left alone
+    rasa_tracker_store.refuse_silent_fallback()
+    assert Agent._create_tracker_store(store, DOMAIN) is store
+    assert isinstance(Agent._create_tracker_store(InMemoryTrackerStore(DOMAIN), DOMAIN), FailSafeTrackerStore)
+
+    def unreachable(*_args, **_kwargs):
+        raise OperationalError("SELECT", {}, Exception("could not connect to server"))
+
+    monkeypatch.setattr(store, "_current", unreachable)
+    with pytest.raises(OperationalError):
+        asyncio.run(store.retrieve("anna"))
+
+
+@pytest.mark.postgres
+def test_a_terminated_connection_is_replaced_not_failed(store_url):
+    if not store_url.startswith("postgresql"):
+        pytest.skip("terminating a server connection is a PostgreSQL test")
+    from sqlalchemy import create_engine, text
+
+    async def scenario():
+        [store] = _stores(store_url)
+        await _add_turn(store, "anna", "hello", 1000.0)
+        with store.engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin = create_engine(PG_URL, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        admin.dispose()
+        store._forget("anna")  # read from the database, through the pool holding the dead connection
+        tracker = await store.retrieve("anna")
+        assert _texts(tracker) == ["hello"]
+
+    asyncio.run(scenario())
