@@ -20,9 +20,25 @@ from stand_in_rasa import StandInRasa
 from waiting import wait_until
 
 
-def open_descriptors() -> int:
-    """File descriptors this process holds (the served gateway runs in a thread of the test process)."""
-    return len(os.listdir("/proc/self/fd"))
+def connection_descriptors(port: int) -> int:
+    """Descriptors this process holds for connections accepted on `port` (the served gateway runs in a thread of
+    the test process). Only those: the rest of the suite's threads open and close descriptors of their own."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith("socket:["):
+                held.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+                if local_port == port and state != "0A" and inode in held:  # 0A: the listening socket
+                    count += 1
+    return count
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ import pytest
 import websockets
 
 from bot.channels.web import MAX_FRAME_BYTES, SESSION_ID
-from served_gateway import open_descriptors, served_gateway
+from served_gateway import connection_descriptors, served_gateway
 from socket_client import Browser
 from waiting import wait_until_async
 
@@ -65,17 +65,18 @@ async def _oversized_post(gateway, *, chunked: bool = False) -> tuple[int, float
 
 async def test_oversized_polling_posts_are_answered_and_leave_nothing_behind(gateway):
     """Finding 4: a polling POST over the limit used to get no answer and hold a socket and a descriptor."""
-    descriptors, sessions = open_descriptors(), _engine_sockets(gateway)
+    port = int(gateway.url.rsplit(":", 1)[1])
+    descriptors, sessions = connection_descriptors(port), _engine_sockets(gateway)
     answers = await asyncio.gather(*(_oversized_post(gateway, chunked=i % 2 == 1) for i in range(20)))
     assert [status for status, _ in answers] == [413] * 20
     slowest = max(seconds for _, seconds in answers)
     assert slowest < ANSWER_DEADLINE
     await wait_until_async(lambda: _engine_sockets(gateway) == sessions, 5, "the engine.io sessions to close",
                            describe=lambda: f"{_engine_sockets(gateway)} open, {sessions} before")
-    await wait_until_async(lambda: open_descriptors() <= descriptors, 5, "the descriptors to be released",
-                           describe=lambda: f"{open_descriptors()} open, {descriptors} before")
+    await wait_until_async(lambda: connection_descriptors(port) <= descriptors, 5, "the descriptors to be released",
+                           describe=lambda: f"{connection_descriptors(port)} open, {descriptors} before")
     print(f"20 oversized POSTs: slowest answer {slowest * 1000:.0f} ms; descriptors {descriptors} before, "
-          f"{open_descriptors()} after")
+          f"{connection_descriptors(port)} after")
 
 
 async def test_a_declared_8_mb_post_is_answered_at_once(gateway):
