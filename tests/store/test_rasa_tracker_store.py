@@ -32,6 +32,15 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'conversations.db'}"
         return
+    yield from _pg_store_url()
+
+
+@pytest.fixture
+def pg_store_url():
+    yield from _pg_store_url()
+
+
+def _pg_store_url():
     if not PG_URL:
         pytest.skip("PostgreSQL store tests need TEST_DATABASE_URL (CI sets it; .ci/run shows the value)")
     schema = _pg_schema()
@@ -195,13 +204,11 @@ def test_a_failed_read_fails_the_turn_instead_of_a_blank_conversation(store_url,
 
 
 @pytest.mark.postgres
-def test_a_terminated_connection_is_replaced_not_failed(store_url):
-    if not store_url.startswith("postgresql"):
-        pytest.skip("terminating a server connection is a PostgreSQL test")
+def test_a_terminated_connection_is_replaced_not_failed(pg_store_url):
     from sqlalchemy import create_engine, text
 
     async def scenario():
-        [store] = _stores(store_url)
+        [store] = _stores(pg_store_url)
         await _add_turn(store, "anna", "hello", 1000.0)
         with store.engine.connect() as conn:
             pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
