@@ -151,6 +151,74 @@ def cmd_process_env(services: Services, args) -> int:
     return 0
 
 
+def _review_line(item) -> str:
+    guess = f"{item.intent} {item.confidence:.2f}" if item.intent and item.confidence is not None else "-"
+    others = ", ".join(f"{g.intent} {g.confidence:.2f}" for g in item.alternatives)
+    problems = ", ".join(p.code for p in item.problems if p.found)
+    return (f"#{item.id:<5} x{item.repeats:<3} {'+'.join(item.reasons):<28} {guess:<28} {json.dumps(item.text)}"
+            + (f"\n        also: {others}" if others else "") + (f"\n        problems: {problems}" if problems else ""))
+
+
+def cmd_nlu_review(services: Services, args) -> int:
+    inbox = services.review
+    if args.action == "list":
+        items = inbox.reviewed(args.limit) if args.labelled else inbox.pending(args.limit)
+        if args.json:
+            print(json.dumps([{**{k: getattr(i, k) for k in ("id", "text", "conversation_id", "reasons", "intent",
+                                                               "confidence", "repeats", "label_intent",
+                                                               "label_problems")},
+                               "status": i.status.value, "last_seen_at": i.last_seen_at.isoformat(),
+                               "alternatives": [{"intent": g.intent, "confidence": g.confidence}
+                                                for g in i.alternatives],
+                               "problems": [{"code": p.code, "confidence": p.confidence, "found": p.found}
+                                            for p in i.problems]} for i in items], indent=2))
+            return 0
+        for item in items:
+            print(_review_line(item) + (f"\n        labelled: {item.label_intent} {' '.join(item.label_problems)}"
+                                        if item.label_intent else ""))
+        what = "labelled, not exported yet" if args.labelled else "pending"
+        print(f"{len(items)} {what}." if items else f"Nothing {what}.", file=sys.stderr)
+        return 0
+    if args.action == "label":
+        item = inbox.label(args.item_id, args.intent, args.problem or [], "cli")
+        print(f"#{item.id} labelled {item.label_intent}" + (f" ({', '.join(item.label_problems)})"
+                                                           if item.label_problems else "")
+              + ". `python -m bot nlu-export` adds it to the training data.")
+        return 0
+    item = inbox.discard(args.item_id, "cli")
+    print(f"#{item.id} discarded.")
+    return 0
+
+
+def cmd_nlu_export(services: Services, args) -> int:
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from bot.review.export import export_reviewed
+    from bot.review.training_data import TrainingDataError
+    from bot.settings import PROJECT_ROOT
+
+    path = Path(args.nlu) if args.nlu else PROJECT_ROOT / "data" / "nlu.yml"
+
+    def buyer_name(buyer_id):
+        buyer = services.accounts.buyer(buyer_id) if buyer_id else None
+        return buyer.name if buyer else None
+
+    try:
+        report = export_reviewed(services.review_store, buyer_name, path, datetime.now(timezone.utc),
+                                 dry_run=args.dry_run)
+    except TrainingDataError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        print(report.section, end="")
+    skipped = f"; {report.already_there} already in the file" if report.already_there else ""
+    verb = "Would add" if args.dry_run else "Added"
+    print(f"{verb} {len(report.written)} example(s) to {path}{skipped}."
+          + (" Retrain (make model) to use them." if report.written and not args.dry_run else ""), file=sys.stderr)
+    return 0
+
+
 def cmd_run(services: Services, args) -> int:
     from bot.runner import run_all
 
@@ -191,6 +259,23 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the action server, Rasa and the gateway(s)").set_defaults(func=cmd_run)
     sub.add_parser("process-env", help="shell exports for running Rasa on its own").set_defaults(
         func=cmd_process_env)
+    nr = sub.add_parser("nlu-review", help="the review inbox: buyer messages the bot was unsure about")
+    nr_sub = nr.add_subparsers(dest="action", required=True)
+    nl = nr_sub.add_parser("list", help="pending messages, most repeated first")
+    nl.add_argument("--labelled", action="store_true", help="the labelled ones not exported yet instead")
+    nl.add_argument("--limit", type=int, default=50)
+    nl.add_argument("--json", action="store_true")
+    nb = nr_sub.add_parser("label", help="give a message its intent (and problem codes)")
+    nb.add_argument("item_id", type=int)
+    nb.add_argument("--intent", required=True, help="one of domain.yml's intents")
+    nb.add_argument("--problem", action="append", metavar="CODE", help="a problem code; repeat for several")
+    nd = nr_sub.add_parser("discard", help="leave a message out of the training data")
+    nd.add_argument("item_id", type=int)
+    nr.set_defaults(func=cmd_nlu_review)
+    ne = sub.add_parser("nlu-export", help="append the labelled messages, masked, to the NLU training data")
+    ne.add_argument("--nlu", metavar="PATH", help="the NLU file to append to (default data/nlu.yml)")
+    ne.add_argument("--dry-run", action="store_true", help="print what would be added; change nothing")
+    ne.set_defaults(func=cmd_nlu_export)
     c = sub.add_parser("chat", help="chat with the running assistant from this terminal, as a demo buyer")
     c.add_argument("buyer_id")
     c.add_argument("--url", help="gateway URL (default: from settings)")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional
+from typing import Iterable, List, Optional
 
 from sqlalchemy.engine import Engine
 
@@ -16,6 +17,8 @@ from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
+from bot.store.review_inbox import SqlReviewInbox
+from bot.review.inbox import ReviewInbox
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
@@ -38,6 +41,8 @@ class Services:
     web_sessions: SqlWebSessions
     handoffs: SqlHandoffs
     offered_buttons: SqlOfferedButtons
+    review_store: SqlReviewInbox
+    review: ReviewInbox  # labels checked against the intents of domain.yml
 
     def close(self) -> None:
         self.engine.dispose()
@@ -53,6 +58,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
     clock = clock or SystemClock()
     engine = create_store_engine(settings.database_url)
     uow_factory = SqlUnitOfWorkFactory(engine)
+    review_store = SqlReviewInbox(engine, clock)
     storage = DiskEvidenceStorage(settings.evidence_dir)
     accounts = AccountService(uow_factory, clock, settings.rules)
     buyer_tokens = BuyerTokens(settings.signing_secret(), settings.buyer_token_max_age_seconds)
@@ -70,7 +76,39 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         web_sessions=SqlWebSessions(engine, clock),
         handoffs=SqlHandoffs(engine, clock),
         offered_buttons=SqlOfferedButtons(engine, clock),
+        review_store=review_store,
+        review=ReviewInbox(review_store, LazyIntents(settings.domain_file)),
     )
+
+
+def build_review_store(database_url: str) -> SqlReviewInbox:
+    """The review inbox alone, for Rasa's process (bot.rasa_review_broker): an engine of its own, built on first
+    use by the broker's writer thread."""
+    return SqlReviewInbox(create_store_engine(database_url), SystemClock())
+
+
+class LazyIntents(Iterable[str]):
+    """The intents domain.yml declares, read when first asked for (nothing is read while the app is built)."""
+
+    def __init__(self, domain_file: Path) -> None:
+        self._path = domain_file
+        self._intents: Optional[List[str]] = None
+
+    def __iter__(self):
+        if self._intents is None:
+            self._intents = domain_intents(self._path)
+        return iter(self._intents)
+
+
+def domain_intents(domain_file: Path) -> List[str]:
+    from ruamel.yaml import YAML
+
+    try:
+        declared = (YAML(typ="safe").load(domain_file.read_text(encoding="utf-8")) or {}).get("intents") or []
+    except OSError as exc:
+        raise SystemExit(f"The assistant's domain {domain_file} cannot be read ({exc.strerror}).") from None
+    # An intent is a name, or a one-key mapping {name: {use_entities: ...}}.
+    return [next(iter(i)) if isinstance(i, dict) else str(i) for i in declared]
 
 
 def create_missing_databases(settings: Settings) -> List[str]:

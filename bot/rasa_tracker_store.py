@@ -9,6 +9,11 @@ conversation under its lock store's lock from the read to the save, so one conve
 one turn at a time, in id order. Rows deleted behind Rasa's back are not noticed until the conversation
 leaves the cache (after CACHE_IDLE_SECONDS or when CACHE_CONVERSATIONS newer ones pushed it out).
 
+Events go to the event broker (endpoints.yml `event_broker`: the review inbox, bot.rasa_review_broker) after they
+are committed, taken from the same list that was written: Rasa's own `stream_events` would read the whole
+conversation back once more for each save to find them. A broker that has not seen the conversation before (another
+Rasa process had its last turns) is given its last events first, when it asks for them (`needs_history`).
+
 On SQLite the store keeps its connections open (Rasa opens one per query there) and uses WAL with
 synchronous=NORMAL: a commit no longer waits for the disk twice, and a crash of the process loses nothing
 committed (only a power cut can lose the last commits).
@@ -16,6 +21,7 @@ committed (only a power cut can lose the last commits).
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -26,7 +32,11 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+log = logging.getLogger(__name__)
+
 CACHE_CONVERSATIONS = 2000
+# Events handed to a broker that asks for a conversation's history: a few turns are all it looks back at.
+BROKER_HISTORY_EVENTS = 60
 CACHE_IDLE_SECONDS = 1800.0
 
 
@@ -163,7 +173,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 raise
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
         sender_id = tracker.sender_id
         with self.session_scope() as db_session:
             try:
@@ -172,8 +181,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 # assumes when it counts the stored events).
                 new_events = list(tracker.events)[len(cached.rows):]
                 added: List[_Row] = []
+                published: List[dict] = []
                 for event in new_events:
                     data = event.as_dict()
+                    published.append(data)
                     text = json.dumps(data)
                     result = db_session.execute(self._insert, {
                         "sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
@@ -186,3 +197,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self._forget(sender_id)
                 raise
         cached.extend(added)
+        if self.event_broker is not None and published:
+            self._publish(tracker, len(new_events), published)
+
+    def _publish(self, tracker: DialogueStateTracker, new_count: int, published: List[dict]) -> None:
+        """Hands the turn's stored events to the event broker. The turn is stored: nothing here may fail it."""
+        broker = self.event_broker
+        sender_id = tracker.sender_id
+        try:
+            needs_history = getattr(broker, "needs_history", None)
+            if needs_history is not None and needs_history(sender_id):
+                earlier = list(tracker.events)[:-new_count][-BROKER_HISTORY_EVENTS:]
+                broker.catch_up(sender_id, [e.as_dict() for e in earlier])
+            for data in published:
+                broker.publish({"sender_id": sender_id, **data})
+        except Exception:
+            log.exception("the event broker failed on a stored turn; the turn is unaffected")

@@ -87,6 +87,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SystemExit(f"Setting {name} must be a number, got {raw!r}") from None
 
 
+def _fraction(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if not 0.0 <= value <= 1.0:
+        raise SystemExit(f"Setting {name} must be between 0 and 1, got {value}")
+    return value
+
+
 def _check_sql_url(name: str, url: str) -> None:
     from sqlalchemy.engine import make_url  # parsing only; nothing connects
     from sqlalchemy.exc import ArgumentError
@@ -168,6 +175,13 @@ class Settings:
     action_server_workers: int = 1
     gateway_processes: int = 1
     gateway_background_jobs: bool = True
+    # The review inbox (docs/adr/0010-review-inbox.md): Rasa records the buyer messages it was unsure about, for
+    # an admin to label. A message is unsure under this best-intent confidence, or with the best two intents
+    # closer than the margin (besides fallbacks, corrections and hand-offs after a miss).
+    review_inbox: bool = True
+    review_min_confidence: float = 0.6
+    review_min_margin: float = 0.1
+    domain_file: Path = PROJECT_ROOT / "domain.yml"
 
     @property
     def evidence_dir(self) -> Path:
@@ -277,6 +291,9 @@ class Settings:
             action_server_workers=_count(env, "ACTION_SERVER_WORKERS"),
             gateway_processes=gateway_processes,
             gateway_background_jobs=_flag(env, "GATEWAY_BACKGROUND_JOBS", True),
+            review_inbox=_flag(env, "REVIEW_INBOX", cls.review_inbox),
+            review_min_confidence=_fraction(env, "REVIEW_MIN_CONFIDENCE", cls.review_min_confidence),
+            review_min_margin=_fraction(env, "REVIEW_MIN_MARGIN", cls.review_min_margin),
         )
 
     def signing_secret(self) -> str:
@@ -307,7 +324,7 @@ class Settings:
 
     def rasa_process_env(self) -> dict:
         """What endpoints.yml expects in Rasa's environment: where the actions are, their token, the
-        conversation store, the lock store; and Rasa's number of Sanic workers."""
+        conversation store, the lock store, the review inbox's event broker; and Rasa's number of Sanic workers."""
         redis = self.redis
         # endpoints.yml names every key whatever the type, and Rasa refuses an unset ${VAR}: with the in-memory
         # lock store they are empty (and ignored). Empty password and username mean no AUTH (redis-py sends
@@ -324,4 +341,8 @@ class Settings:
             "RASA_LOCK_STORE_PASSWORD": redis.password if redis else "",
             "RASA_LOCK_STORE_SSL": "true" if redis and redis.tls else "",
             "SANIC_WORKERS": str(self.rasa_workers),
+            # The review inbox's event broker writes to the dispute store; an empty URL turns it off.
+            "REVIEW_INBOX_URL": self.database_url if self.review_inbox else "",
+            "REVIEW_MIN_CONFIDENCE": str(self.review_min_confidence),
+            "REVIEW_MIN_MARGIN": str(self.review_min_margin),
         }

@@ -4,6 +4,9 @@
 Agents sign in with the token `python -m bot agent-create` printed: no token or a wrong one -> 401, a role
 without the right -> 403, a conversation another agent holds -> 409. Every agent action is audited.
 
+Admins also review the inbox of buyer messages the bot was unsure about (`/review`, docs/adr/0010-review-inbox.md):
+each gets an intent of the assistant and optional problem codes, or is discarded.
+
 Every refusal is JSON with an `error` a person can read: a body that is not a JSON object, a field of the wrong
 type (no coercion: 123 is not a text, "yes" not a boolean), missing or too long -> 422 naming the fields; a body
 over MAX_BODY_BYTES -> 413 before it is read; ids out of range -> 422. Never a 500 for what a client sent.
@@ -15,12 +18,13 @@ import hmac
 import json
 import logging
 import re
-from typing import Annotated, Any, Dict, Optional
+from datetime import datetime
+from typing import Annotated, Any, Dict, List, Optional
 
 import anyio
 import httpx
 import socketio
-from fastapi import Depends, FastAPI, HTTPException, Path, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -29,7 +33,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.disputes.errors import DisputeNotFound, DomainError, NotAllowed
 from bot.disputes.evidence import sniff_media_type
-from bot.disputes.model import Agent
+from bot.disputes.model import Agent, AgentRole
+from bot.disputes.problems import PROBLEM_LABELS, ProblemCode
+from bot.review.model import ReviewItem, ReviewItemClosed, ReviewItemNotFound
 from bot.helpdesk.model import HandoffNotFound, HandoffTaken, NotYourHandoff
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,7 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_BODY_BYTES = 64 * 1024  # the largest valid body (a 2000-character description) is a few KB
 # Handoff ids are database integers (PostgreSQL's INTEGER is 32-bit): a larger one is no id, not a 500.
 HandoffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ReviewItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DisputeNumber = Annotated[str, Path(min_length=1, max_length=32)]
 # Strict types (pydantic would otherwise take 123 as "123" and "yes" as true) and lengths a bit over the
 # domain's own limits: the domain says what is wrong in words; these only stop absurd payloads early.
@@ -77,6 +84,73 @@ class Decision(BaseModel):
     in_buyers_favour: StrictBool
     refund_amount: Optional[Code] = Field(None, description="Partial refund; empty means the full price")
     note: Text = ""
+
+
+class Label(BaseModel):
+    intent: StrictStr = Field(..., min_length=1, max_length=64, description="One of the assistant's intents "
+                              "(GET /review lists them)")
+    problems: conlist(StrictStr, max_items=20) = Field([], description="Problem codes the message reports")
+
+
+class Guess(BaseModel):
+    intent: str
+    confidence: float
+
+
+class ProblemGuess(BaseModel):
+    code: str
+    confidence: Optional[float]
+    found: bool = Field(..., description="Whether the parse reported it as a `problem` entity")
+
+
+class ReviewItemOut(BaseModel):
+    id: int
+    text: str
+    conversation_id: str
+    buyer_id: Optional[str]
+    reasons: List[str] = Field(..., description="fallback, low_confidence, ambiguous, correction, "
+                               "handoff_after_miss")
+    intent: Optional[str] = Field(..., description="The intent the bot predicted")
+    confidence: Optional[float]
+    alternatives: List[Guess] = Field(..., description="The next best intents")
+    problems: List[ProblemGuess] = Field(..., description="Problem codes predicted for the message")
+    repeats: int = Field(..., description="How many times this text (normalised) came while pending")
+    first_seen_at: datetime
+    last_seen_at: datetime
+    status: str
+    label_intent: Optional[str]
+    label_problems: List[str]
+    reviewed_by: Optional[str]
+    reviewed_at: Optional[datetime]
+
+
+class ProblemChoice(BaseModel):
+    code: str
+    label: str
+
+
+class ReviewPage(BaseModel):
+    items: List[ReviewItemOut]
+    pending: int = Field(..., description="Pending messages in all (items lists at most `limit`)")
+    intents: List[str] = Field(..., description="The labels an item may get")
+    problems: List[ProblemChoice]
+
+
+class Me(BaseModel):
+    id: int
+    name: str
+    role: str
+
+
+def _review_item(item: ReviewItem) -> ReviewItemOut:
+    return ReviewItemOut(
+        id=item.id, text=item.text, conversation_id=item.conversation_id, buyer_id=item.buyer_id,
+        reasons=item.reasons, intent=item.intent, confidence=item.confidence,
+        alternatives=[Guess(intent=g.intent, confidence=g.confidence) for g in item.alternatives],
+        problems=[ProblemGuess(code=p.code, confidence=p.confidence, found=p.found) for p in item.problems],
+        repeats=item.repeats, first_seen_at=item.first_seen_at, last_seen_at=item.last_seen_at,
+        status=item.status.value, label_intent=item.label_intent, label_problems=item.label_problems,
+        reviewed_by=item.reviewed_by, reviewed_at=item.reviewed_at)
 
 
 def _field(location: Any) -> str:
@@ -211,6 +285,11 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
             raise _Unauthorized()
         return agent
 
+    async def current_admin(agent: Agent = Depends(current_agent)) -> Agent:
+        if agent.role is not AgentRole.ADMIN:
+            raise NotAllowed("Only admins review the bot's unsure messages.")
+        return agent
+
     @api.exception_handler(_Unauthorized)
     async def unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
         return JSONResponse({"error": "Send a valid agent token as 'Authorization: Bearer <token>'."},
@@ -234,13 +313,17 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     @api.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         status = 422
-        if isinstance(exc, (HandoffTaken, NotYourHandoff)):
+        if isinstance(exc, (HandoffTaken, NotYourHandoff, ReviewItemClosed)):
             status = 409
         elif isinstance(exc, NotAllowed):
             status = 403
-        elif isinstance(exc, (HandoffNotFound, DisputeNotFound)):
+        elif isinstance(exc, (HandoffNotFound, DisputeNotFound, ReviewItemNotFound)):
             status = 404
         return JSONResponse({"error": exc.message, "code": exc.code}, status_code=status)
+
+    @api.get("/me", response_model=Me, summary="The signed-in agent: name and role")
+    async def me(agent: Agent = Depends(current_agent)):
+        return Me(id=agent.id, name=agent.name, role=agent.role.value)
 
     @api.get("/queue", summary="Open hand-offs: waiting ones in queue order, then those being handled")
     async def queue(agent: Agent = Depends(current_agent)):
@@ -295,6 +378,35 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
                      agent: Agent = Depends(current_agent)):
         return await helpdesk().decide_dispute(agent, handoff_id, number, body.in_buyers_favour,
                                                body.refund_amount, body.note)
+
+    def review():
+        return parent.state.services.review
+
+    @api.get("/review", response_model=ReviewPage, tags=["review"],
+             summary="Admins: buyer messages the bot was unsure about, most repeated first")
+    async def review_inbox(limit: Annotated[int, Query(ge=1, le=500)] = 100, agent: Agent = Depends(current_admin)):
+        inbox = review()
+        items = await anyio.to_thread.run_sync(inbox.pending, limit)
+        pending = await anyio.to_thread.run_sync(inbox.pending_count)
+        return ReviewPage(items=[_review_item(i) for i in items], pending=pending, intents=inbox.intents,
+                           problems=[ProblemChoice(code=p.value, label=PROBLEM_LABELS[p]) for p in ProblemCode])
+
+    @api.post("/review/{item_id}/label", response_model=ReviewItemOut, tags=["review"],
+              summary="Admins: give the message its intent (and problem codes) for the training data")
+    async def review_label(item_id: ReviewItemId, body: Label, agent: Agent = Depends(current_admin)):
+        item = await anyio.to_thread.run_sync(review().label, item_id, body.intent, body.problems, agent.name)
+        await anyio.to_thread.run_sync(lambda: parent.state.services.handoffs.audit(
+            agent, "review_label", detail={"item": item_id, "intent": item.label_intent,
+                                           "problems": item.label_problems}))
+        return _review_item(item)
+
+    @api.post("/review/{item_id}/discard", response_model=ReviewItemOut, tags=["review"],
+              summary="Admins: leave the message out of the training data")
+    async def review_discard(item_id: ReviewItemId, agent: Agent = Depends(current_admin)):
+        item = await anyio.to_thread.run_sync(review().discard, item_id, agent.name)
+        await anyio.to_thread.run_sync(lambda: parent.state.services.handoffs.audit(
+            agent, "review_discard", detail={"item": item_id}))
+        return _review_item(item)
 
     @api.get("/audit", summary="The latest agent actions")
     async def audit(agent: Agent = Depends(current_agent)):

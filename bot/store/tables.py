@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -299,4 +300,34 @@ dispute_drafts = Table(
     Column("order_number", String(16), primary_key=True),
     Column("fields", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+review_items = Table(
+    "review_items",
+    metadata,
+    # Buyer messages the bot was unsure about (bot.review), waiting for an admin's label, then exported into the
+    # NLU training data. One pending row per text: repeats of it count up instead of adding rows.
+    Column("id", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("text_key", String(64), nullable=False, index=True),  # SHA-256 of the normalised text
+    # The text_key while pending, NULL after review: the unique key lets one pending row exist per text, even
+    # with several Rasa processes recording at once (NULLs never collide).
+    Column("pending_key", String(64), unique=True),
+    Column("conversation_id", String(200), nullable=False),
+    Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE")),
+    Column("reasons", JSON, nullable=False),
+    Column("intent", String(64)),
+    Column("confidence", Float),
+    Column("alternatives", JSON, nullable=False),  # [{"intent", "confidence"}]
+    Column("problems", JSON, nullable=False),  # [{"code", "confidence", "found"}]
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("repeats", Integer, nullable=False, default=1),
+    Column("status", String(16), nullable=False),  # pending | labelled | discarded | exported
+    Column("label_intent", String(64)),
+    Column("label_problems", JSON, nullable=False),
+    Column("reviewed_by", String(80)),
+    Column("reviewed_at", UTCDateTime),
+    Column("exported_at", UTCDateTime),
+    Index("ix_review_items_status_seen", "status", "last_seen_at"),
 )

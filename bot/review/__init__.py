@@ -1,0 +1,2 @@
+"""The review inbox: buyer messages the bot was unsure about, recorded from live conversations, labelled by an
+admin and exported into the NLU training data (docs/adr/0010-review-inbox.md)."""
