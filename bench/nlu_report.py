@@ -56,6 +56,10 @@ HELDOUT_MIN_SUPPORT = 8
 MISS_TEXT_CHARS = 120
 MD_MAX_MISSES = 250  # per table in the Markdown; the JSON always holds all of them
 MD_MAX_INVALID = 60
+MD_MAX_CONFUSIONS = 20
+NO_PROBLEM = "none"  # the other side of a problem-code confusion where one set has nothing
+ENCODER_COMPONENT = "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"
+ENCODER_COST_SAMPLE = 300  # training texts the encoder is timed on
 
 log = logging.getLogger("bench.nlu_report")
 
@@ -299,6 +303,26 @@ def intent_misses(records: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     ]
 
 
+def problem_confusions(gold_sets: Sequence[Iterable[str]], pred_sets: Sequence[Iterable[str]],
+                        top: Optional[int] = None) -> List[Dict[str, Any]]:
+    """What each wrong problem set was mistaken for, as ``{"gold", "predicted", "count"}``, most frequent first.
+
+    In a message whose sets differ, every gold code the model missed is paired with every code it predicted
+    instead; a missed code with nothing predicted instead pairs with ``none``, and so does a code predicted
+    where the gold set has nothing missing (``none`` -> code)."""
+    pairs: Counter = Counter()
+    for gold, pred in zip(gold_sets, pred_sets):
+        missed, extra = sorted(set(gold) - set(pred)), sorted(set(pred) - set(gold))
+        if not missed and not extra:
+            continue
+        for g in missed or [NO_PROBLEM]:
+            for p in extra or [NO_PROBLEM]:
+                pairs[(g, p)] += 1
+    ranked = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+    result = [{"gold": g, "predicted": p, "count": n} for (g, p), n in ranked]
+    return result[:top] if top is not None else result
+
+
 def problem_misses(records: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [
         {"text": truncate(r["text"]), "gold": sorted(r["gold_problems"]), "predicted": sorted(r["pred_problems"])}
@@ -324,6 +348,7 @@ def score_records(
             k: v for k, v in intent_metrics(gold, no_fallback).items() if k in ("n", "accuracy", "macro_f1")
         },
         "problem": problem_metrics(gold_sets, pred_sets, lenient=False, min_support=min_support),
+        "problem_confusions": problem_confusions(gold_sets, pred_sets),
         "invalid_predicted_codes": invalid_codes(pred_sets),
         "misses": {"intent": intent_misses(records), "problem": problem_misses(records)},
     }
@@ -409,11 +434,16 @@ def load_nlu(nlu_path: Path) -> Dict[str, Any]:
 
 
 def gold_problems(message: Any, value_map: Dict[str, str]) -> Set[str]:
+    """A training example's problem codes: its annotations (synonyms mapped) and a `problem` in its metadata
+    (examples reviewed from live conversations, `python -m bot nlu-export`)."""
     values = set()
     for entity in message.get("entities") or []:
         if entity.get("entity") == PROBLEM_ENTITY:
             value = str(entity.get("value"))
             values.add(value_map.get(value.lower(), value))
+    metadata = (message.get("metadata") or {}).get("example") or {}
+    declared = metadata.get(PROBLEM_ENTITY) if isinstance(metadata, dict) else None
+    values |= {str(v) for v in (declared if isinstance(declared, list) else [declared] if declared else [])}
     return values
 
 
@@ -443,10 +473,12 @@ def train(config: str, nlu_file: Path, out_dir: Path, name: str) -> Tuple[str, f
 
 
 def parse_texts(model_path: str, texts: Sequence[str]) -> Tuple[List[Dict[str, Any]], float, float, Optional[Set[str]]]:
-    """Loads the model and parses each text with ``Agent.parse_message``.
+    """Loads the model and parses each text with ``Agent.parse_message``, one at a time as Rasa serves them.
 
     Returns the parse dicts, load seconds, parse seconds, and the intents the model's domain lists (None
-    when it lists none, as for NLU-only models)."""
+    when it lists none, as for NLU-only models). The CPU seconds of the parsing (all of this process's
+    threads) are in ``LAST_PARSE_CPU_SECONDS``."""
+    global LAST_PARSE_CPU_SECONDS
     from rasa.core.agent import Agent
 
     started = time.perf_counter()
@@ -456,11 +488,63 @@ def parse_texts(model_path: str, texts: Sequence[str]) -> Tuple[List[Dict[str, A
     async def run() -> List[Dict[str, Any]]:
         return [await agent.parse_message(text) for text in texts]
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     parsed = asyncio.run(run())
     parse_seconds = time.perf_counter() - started
+    LAST_PARSE_CPU_SECONDS = time.process_time() - cpu_started
     domain_intents = set(agent.domain.intents) if agent.domain and agent.domain.intents else None
     return parsed, load_seconds, parse_seconds, domain_intents
+
+
+LAST_PARSE_CPU_SECONDS = 0.0
+
+
+def _per_message_ms(seconds: float, n: int) -> Optional[float]:
+    return _r(1000 * seconds / n, 2) if n else None
+
+
+def encoder_cost(texts: Sequence[str], config: str) -> Dict[str, Any]:
+    """What the pipeline's sentence encoder costs on its own: memory to load it, CPU per message one at a time
+    (as Rasa parses) and per message in a batch (as training featurizes). Empty when config.yml has no encoder."""
+    from rasa.shared.utils.io import read_config_file
+
+    names = [step.get("name") for step in read_config_file(config).get("pipeline") or []]
+    if ENCODER_COMPONENT not in names:
+        return {"skipped": "no sentence encoder in the pipeline"}
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
+
+    rss_before = _rss_mb()
+    started = time.perf_counter()
+    featurizer = SentenceEncoderFeaturizer({}, "cost")
+    featurizer.process([Message(data={"text": "warm up"})])
+    load_seconds = time.perf_counter() - started
+    rss_after = _rss_mb()
+    cpu_started = time.process_time()
+    for text in texts:
+        featurizer.process([Message(data={"text": text})])
+    one_by_one = time.process_time() - cpu_started
+    cpu_started = time.process_time()
+    featurizer.process([Message(data={"text": text}) for text in texts])
+    batched = time.process_time() - cpu_started
+    return {
+        "n": len(texts), "load_seconds": _r(load_seconds, 2),
+        "rss_mb_added": _r(rss_after - rss_before, 1) if rss_before is not None and rss_after is not None else None,
+        "cpu_ms_per_message": _per_message_ms(one_by_one, len(texts)),
+        "cpu_ms_per_message_batched": _per_message_ms(batched, len(texts)),
+        "mean_chars": _r(sum(len(t) for t in texts) / len(texts), 1) if texts else None,
+    }
+
+
+def _rss_mb() -> Optional[float]:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def record(text: str, gold_intent: str, gold_problem_set: Set[str], parsed: Dict[str, Any]) -> Dict[str, Any]:
@@ -505,6 +589,7 @@ def run_cv(nlu: Dict[str, Any], config: str, folds: int, seed: int, workdir: Pat
             "train_seconds": _r(train_seconds, 2), "load_seconds": _r(load_seconds, 2),
             "parse_seconds": _r(parse_seconds, 3),
             "parse_ms_per_message": _r(1000 * parse_seconds / len(texts), 2) if texts else None,
+            "parse_cpu_ms_per_message": _per_message_ms(LAST_PARSE_CPU_SECONDS, len(texts)),
             "intent_accuracy": fold_intent["accuracy"], "intent_macro_f1": fold_intent["macro_f1"],
             "gold_intents_unknown_to_model": sorted({m.get("intent") for m in test_part} - trained_intents),
         })
@@ -545,6 +630,7 @@ def run_heldout(
         "train_seconds": _r(train_seconds, 2), "load_seconds": _r(load_seconds, 2),
         "parse_seconds": _r(parse_seconds, 3),
         "parse_ms_per_message": _r(1000 * parse_seconds / len(rows), 2) if rows else None,
+        "parse_cpu_ms_per_message": _per_message_ms(LAST_PARSE_CPU_SECONDS, len(rows)),
         "gold_intent_counts": dict(gold_intents.most_common()),
         "gold_problem_counts": dict(gold_codes.most_common()),
         "gold_intents_unknown_to_model": sorted(set(gold_intents) - known) if known is not None else None,
@@ -634,6 +720,23 @@ def _intent_section(scores: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _problem_confusions_section(scores: Dict[str, Any]) -> List[str]:
+    confusions = scores.get("problem_confusions", [])[:MD_MAX_CONFUSIONS]
+    lines = ["Top problem-code confusions (gold → predicted; `none` = no code):", ""]
+    lines += _table(["gold", "predicted", "count"], [[c["gold"], c["predicted"], c["count"]] for c in confusions]) \
+        if confusions else ["none"]
+    return lines + [""]
+
+
+def _cost_section(cost: Dict[str, Any]) -> List[str]:
+    if cost.get("skipped"):
+        return [f"Sentence encoder: {cost['skipped']}.", ""]
+    return [f"Sentence encoder alone, on {cost['n']} training texts (mean {cost['mean_chars']} characters): "
+            f"{cost['cpu_ms_per_message']} ms of CPU per message one at a time (as Rasa parses), "
+            f"{cost['cpu_ms_per_message_batched']} ms batched (as training featurizes); loading it took "
+            f"{cost['load_seconds']} s and {_fmt(cost['rss_mb_added'])} MB of memory (once per process).", ""]
+
+
 def _problem_section(p: Dict[str, Any], title: str) -> List[str]:
     lines = [
         f"**{title}**: micro-P {_fmt(p['micro_precision'])}, micro-R {_fmt(p['micro_recall'])}, "
@@ -710,6 +813,7 @@ def render_markdown(report: Dict[str, Any]) -> str:
     lines += ["## Summary", ""]
     lines += _table(["figure", "value"], [[k, v] for k, v in summary.items()])
     lines.append("")
+    lines += ["## Cost per parse", ""] + _cost_section(report.get("encoder_cost") or {"skipped": "not measured"})
 
     cv = report["cv"]
     lines += ["## Cross-validation on the training data", ""]
@@ -718,10 +822,11 @@ def render_markdown(report: Dict[str, Any]) -> str:
     else:
         lines += [f"{cv['folds']}-fold stratified by intent (seed {cv['seed']}), {cv['n_examples']} examples; "
                   "each example is predicted once by the model that did not see it; figures pool all folds.", ""]
-        lines += _table(["fold", "train", "test", "train s", "load s", "parse s", "ms/msg", "accuracy", "macro-F1",
-                         "gold intents unknown to model"],
+        lines += _table(["fold", "train", "test", "train s", "load s", "parse s", "ms/msg", "CPU ms/msg", "accuracy",
+                         "macro-F1", "gold intents unknown to model"],
                         [[f["fold"], f["n_train"], f["n_test"], f["train_seconds"], f["load_seconds"],
-                          f["parse_seconds"], f["parse_ms_per_message"], f["intent_accuracy"], f["intent_macro_f1"],
+                          f["parse_seconds"], f["parse_ms_per_message"], f.get("parse_cpu_ms_per_message"),
+                          f["intent_accuracy"], f["intent_macro_f1"],
                           f["gold_intents_unknown_to_model"]] for f in cv["per_fold"]])
         lines.append("")
         if cv["intents_with_fewer_examples_than_folds"]:
@@ -731,6 +836,7 @@ def render_markdown(report: Dict[str, Any]) -> str:
             lines += [f"**Training data uses problem values that are not valid codes**: {cv['invalid_gold_codes']}", ""]
         lines += ["### Intent", ""] + _intent_section(cv) + [""]
         lines += ["### Problem codes", ""] + _problem_section(cv["problem"], "Strict") + _invalid_line(cv)
+        lines += _problem_confusions_section(cv)
         lines += ["### Misses", ""] + _misses_section(cv) + [""]
 
     ho = report["heldout"]
@@ -741,7 +847,8 @@ def render_markdown(report: Dict[str, Any]) -> str:
         lines += [
             f"`{ho['path']}` ({ho['n']} messages), model: {ho['model']}. "
             + (f"Training {_fmt(ho['train_seconds'])} s, " if ho["train_seconds"] is not None else "")
-            + f"load {ho['load_seconds']} s, parse {ho['parse_seconds']} s ({ho['parse_ms_per_message']} ms/message). "
+            + f"load {ho['load_seconds']} s, parse {ho['parse_seconds']} s ({ho['parse_ms_per_message']} ms/message, "
+            f"{_fmt(ho.get('parse_cpu_ms_per_message'))} ms of CPU per message). "
             "This section quotes test texts: it is a report, not training data — do not copy these texts into "
             "data/ and do not commit this file.", "",
         ]
@@ -762,6 +869,7 @@ def render_markdown(report: Dict[str, Any]) -> str:
         lines += _problem_section(ho["problem"], "Strict")
         lines += _problem_section(ho["problem_lenient"], "Lenient")
         lines += _invalid_line(ho)
+        lines += _problem_confusions_section(ho)
         lines += ["### Misses", ""] + _misses_section(ho) + [""]
     return "\n".join(lines) + "\n"
 
@@ -774,6 +882,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value)}")
 
 
+def _mean(values: Sequence[Optional[float]]) -> Optional[float]:
+    present = [v for v in values if v is not None]
+    return _r(sum(present) / len(present), 2) if present else None
+
+
 def summary_of(cv: Dict[str, Any], ho: Dict[str, Any]) -> Dict[str, Any]:
     cv_ok, ho_ok = not cv.get("skipped"), not ho.get("skipped")
     return {
@@ -782,8 +895,13 @@ def summary_of(cv: Dict[str, Any], ho: Dict[str, Any]) -> Dict[str, Any]:
         "cv_problem_micro_f1": cv["problem"]["micro_f1"] if cv_ok else None,
         "heldout_intent_macro_f1": ho["intent"]["macro_f1"] if ho_ok else None,
         "heldout_intent_accuracy": ho["intent"]["accuracy"] if ho_ok else None,
+        "heldout_intent_macro_recall": ho["intent"]["macro_recall"] if ho_ok else None,
         "heldout_problem_micro_f1_strict": ho["problem"]["micro_f1"] if ho_ok else None,
         "heldout_problem_micro_f1_lenient": ho["problem_lenient"]["micro_f1"] if ho_ok else None,
+        "heldout_problem_exact_match": ho["problem"]["exact_match"] if ho_ok else None,
+        "cv_parse_cpu_ms_per_message": _mean([f.get("parse_cpu_ms_per_message") for f in cv["per_fold"]])
+        if cv_ok else None,
+        "heldout_parse_cpu_ms_per_message": ho.get("parse_cpu_ms_per_message") if ho_ok else None,
         "invalid_predicted_codes": (cv["invalid_predicted_codes"]["count"] if cv_ok else 0)
         + (ho["invalid_predicted_codes"]["count"] if ho_ok else 0),
     }
@@ -861,6 +979,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _configure_rasa_logging(args.verbose)
         config = str(config_path)
         nlu = load_nlu(nlu_path) if nlu_path.exists() and (needs_training or heldout) else None
+        sample = [m.get("text") for m in (nlu["intent_examples"] if nlu else [])][:ENCODER_COST_SAMPLE]
+        cost = encoder_cost(sample, config) if sample else {"skipped": "no training texts to time it on"}
         if args.folds:
             cv = run_cv(nlu, config, args.folds, args.seed, workdir / "cv")
         else:
@@ -887,6 +1007,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "cpu_count": os.cpu_count(), "load_average_start": load_at_start, "load_average_end": _load_average(),
         },
         "summary": summary_of(cv, ho),
+        "encoder_cost": cost,
         "cv": cv,
         "heldout": ho,
     }

@@ -41,8 +41,11 @@ class SharedTextFeatures:
 
 
 def _share_text_features(step: Any) -> Any:
-    from sklearn.pipeline import FeatureUnion
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
+    if isinstance(step, Pipeline):  # e.g. bot.nlu.encoded_text.on_text: texts picked out, then n-grams
+        step.steps = [(name, _share_text_features(part)) for name, part in step.steps]
+        return step
     if not isinstance(step, FeatureUnion):
         return step
     if [name for name, _ in step.transformer_list] == TEXT_FEATURE_NAMES:

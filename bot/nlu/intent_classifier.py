@@ -1,4 +1,5 @@
-"""Intent classifier: logistic regression over word and character n-grams.
+"""Intent classifier: logistic regression over word and character n-grams and, when the pipeline has the
+sentence encoder (bot.nlu.sentence_encoder), the message's sentence embedding.
 
 Rasa's LogisticRegressionClassifier fixes the regularisation at C=1; on our data a weaker regularisation
 scores better in cross-validation (see docs/adr/0002), so this component sets it. It writes the intent and the
@@ -14,6 +15,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.encoded_text import encoded, has_sentence_features, with_sentence
 from bot.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
@@ -24,7 +26,9 @@ class IntentClassifier(SklearnComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"C": 50.0, "ranking_length": 10}
+        # sentence_weight: the sentence encoder's features against the n-grams (ADR 0009); used only when the
+        # pipeline has the encoder.
+        return {"C": 50.0, "ranking_length": 10, "sentence_weight": 2.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
@@ -32,16 +36,16 @@ class IntentClassifier(SklearnComponent):
 
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         if len({m.get(INTENT) for m in examples}) >= 2:
-            self._model = make_pipeline(text_features(), LogisticRegression(
+            weight = self._config["sentence_weight"] if has_sentence_features(examples) else 0.0
+            self._model = make_pipeline(with_sentence(text_features(), weight), LogisticRegression(
                 C=self._config["C"], class_weight="balanced", max_iter=3000))
-            self._model.fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
+            self._model.fit([encoded(m) for m in examples], [m.get(INTENT) for m in examples])
         return self._persist()
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._model is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self._model.predict_proba(texts)
+        probabilities = self._model.predict_proba([encoded(m) for m in messages])
         labels = list(self._model.classes_)
         for message, row in zip(messages, probabilities):
             ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(labels, row)),

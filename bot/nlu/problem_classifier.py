@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
+from bot.nlu.encoded_text import encoded, has_sentence_features, with_sentence
 from bot.nlu.inference import prepare_for_inference
 from bot.nlu.problem_cues import cue_features
 from bot.nlu.sklearn_component import SklearnComponent
@@ -33,12 +34,20 @@ RANKING_SIZE = 3
 CODES = [p.value for p in ProblemCode]
 
 
-def _labels(message: Message) -> List[str]:
-    return sorted({e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY} & set(CODES))
+def example_problem_codes(message: Message) -> List[str]:
+    """A training example's problem codes: its `problem` annotations, and a `problem` code (or list of codes) in
+    the example's metadata, which is how messages reviewed from live conversations carry theirs
+    (`python -m bot nlu-export`): the code describes the whole message, not a span the CRF should learn."""
+    values = {e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY}
+    metadata = (message.get("metadata") or {}).get("example") or {}
+    declared = metadata.get(ENTITY) if isinstance(metadata, dict) else None
+    values |= set(declared if isinstance(declared, list) else [declared] if declared else [])
+    return sorted(values & set(CODES))
 
 
-def build_pipeline(c: float, cue_weight: float = 0.5):
-    """N-gram features plus the cue lexicon (bot.nlu.problem_cues), one logistic regression per code."""
+def build_pipeline(c: float, cue_weight: float = 0.5, sentence_weight: float = 0.0):
+    """N-gram features plus the cue lexicon (bot.nlu.problem_cues) and the sentence embedding (when weighted),
+    one logistic regression per code. Takes EncodedText items (bot.nlu.encoded_text) or plain texts."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -46,7 +55,7 @@ def build_pipeline(c: float, cue_weight: float = 0.5):
     features = text_features()
     if cue_weight:
         features = FeatureUnion([("text", features), ("cues", cue_features(cue_weight))])
-    return make_pipeline(features, OneVsRestClassifier(
+    return make_pipeline(with_sentence(features, sentence_weight), OneVsRestClassifier(
         LogisticRegression(C=c, class_weight="balanced", max_iter=2000)))
 
 
@@ -58,18 +67,19 @@ class ProblemClassifier(SklearnComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5}
+        return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5, "sentence_weight": 2.0}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.preprocessing import MultiLabelBinarizer
 
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
-        texts = [m.get(TEXT) for m in examples]
-        labels = [_labels(m) for m in examples]
+        labels = [example_problem_codes(m) for m in examples]
         present = sorted({code for codes in labels for code in codes})
         if present:
             targets = MultiLabelBinarizer(classes=present).fit_transform(labels)
-            pipeline = build_pipeline(self._config["C"], self._config["cue_weight"]).fit(texts, targets)
+            weight = self._config["sentence_weight"] if has_sentence_features(examples) else 0.0
+            pipeline = build_pipeline(self._config["C"], self._config["cue_weight"], weight).fit(
+                [encoded(m) for m in examples], targets)
             self._model = {"pipeline": pipeline, "codes": present}
         return self._persist()
 
@@ -79,22 +89,21 @@ class ProblemClassifier(SklearnComponent):
             model["pipeline"] = prepare_for_inference(model["pipeline"])
         return model
 
-    def predict_ranked(self, texts: List[str]) -> List[List[tuple]]:
-        """Every code with its probability, best first."""
-        if not self._model or not texts:
-            return [[] for _ in texts]
-        probabilities = np.atleast_2d(self._model["pipeline"].predict_proba(texts))
+    def predict_ranked(self, items: List[Any]) -> List[List[tuple]]:
+        """Every code with its probability, best first, for EncodedText items or plain texts."""
+        if not self._model or not items:
+            return [[] for _ in items]
+        probabilities = np.atleast_2d(self._model["pipeline"].predict_proba(items))
         return [sorted(((code, float(p)) for code, p in zip(self._model["codes"], row)), key=lambda pair: -pair[1])
                 for row in probabilities]
 
-    def predict_codes(self, texts: List[str]) -> List[List[tuple]]:
+    def predict_codes(self, items: List[Any]) -> List[List[tuple]]:
         threshold = self._config["threshold"]
-        return [[(code, p) for code, p in ranked if p >= threshold] for ranked in self.predict_ranked(texts)]
+        return [[(code, p) for code, p in ranked if p >= threshold] for ranked in self.predict_ranked(items)]
 
     def process(self, messages: List[Message]) -> List[Message]:
-        texts = [m.get(TEXT) or "" for m in messages]
         threshold = self._config["threshold"]
-        for message, ranked in zip(messages, self.predict_ranked(texts)):
+        for message, ranked in zip(messages, self.predict_ranked([encoded(m) for m in messages])):
             predicted = [(code, p) for code, p in ranked if p >= threshold]
             message.set(RANKING, [{"code": code, "confidence": round(p, 4)} for code, p in ranked[:RANKING_SIZE]],
                         add_to_output=True)

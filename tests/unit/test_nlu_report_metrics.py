@@ -11,6 +11,7 @@ from bench.nlu_report import (
     intent_metrics,
     invalid_codes,
     overlap,
+    problem_confusions,
     problem_metrics,
     problem_set,
     read_heldout,
@@ -224,3 +225,16 @@ def test_truncate_and_overlap():
     assert truncate("a" * 200) == "a" * 119 + "…" and len(truncate("a" * 200)) == 120
     assert truncate("short\ntext") == "short text"
     assert overlap(["Where is  my parcel", "new text"], ["where is my parcel"]) == ["Where is  my parcel"]
+
+
+def test_problem_confusions_pair_missed_codes_with_what_was_predicted_instead():
+    gold = [{"damaged"}, {"damaged"}, {"not_received"}, set(), {"wrong_item", "damaged"}, {"counterfeit"}]
+    pred = [{"not_working"}, {"not_working"}, set(), {"damaged"}, {"wrong_item"}, {"counterfeit"}]
+    assert problem_confusions(gold, pred) == [
+        {"gold": "damaged", "predicted": "not_working", "count": 2},
+        {"gold": "damaged", "predicted": "none", "count": 1},
+        {"gold": "none", "predicted": "damaged", "count": 1},
+        {"gold": "not_received", "predicted": "none", "count": 1},
+    ]
+    assert problem_confusions(gold, pred, top=1) == [{"gold": "damaged", "predicted": "not_working", "count": 2}]
+    assert problem_confusions([{"damaged"}], [{"damaged"}]) == []
