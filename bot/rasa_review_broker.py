@@ -144,10 +144,10 @@ class ReviewInboxBroker(EventBroker):
                 self._store.record(item)
                 self.recorded += 1
             except Exception as exc:  # the database refused or is gone: this record is lost, the next may pass
-                self.failed += 1
                 cause = getattr(exc, "orig", None) or exc
                 log.warning("review inbox: a message could not be recorded (%s); it is dropped",
                             type(cause).__name__)
+                self.failed += 1
 
 
 def _number(value: Any, default: float) -> float:

@@ -78,7 +78,7 @@ def append(path: Path, examples: Sequence[Example], stamp: str, dry_run: bool = 
     first = _FIRST_ITEM.search(old)
     section = render(examples, stamp, first.group(1) if first else "")
     new = old + ("" if old.endswith("\n") else "\n") + section
-    after = _read(new, path).training_examples
+    after = _read(new, path, "with the new examples appended, ").training_examples
     # Rasa drops repeated examples, so the check is on sets: what the file would gain is exactly what was meant.
     key = lambda m: (m.get("text"), m.get("intent"), tuple(sorted(_declared(m))))  # noqa: E731
     gained = {key(m) for m in after} - {key(m) for m in before}
@@ -96,14 +96,15 @@ def _declared(message) -> List[str]:
     return declared if isinstance(declared, list) else [declared] if declared else []
 
 
-def _read(content: str, path: Path):
+def _read(content: str, path: Path, appended: str = ""):
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
     try:
         return RasaYAMLReader().reads(content)
     except Exception as exc:  # Rasa raises YAML, validation and its own errors alike
-        raise TrainingDataError(f"{path}: Rasa cannot read it as NLU training data ({type(exc).__name__}: "
-                                f"{str(exc)[:300]})") from exc
+        hint = " (is the `nlu:` list the last part of the file?); nothing was written" if appended else ""
+        raise TrainingDataError(f"{path}: {appended}Rasa cannot read it as NLU training data{hint}. "
+                                f"{type(exc).__name__}: {str(exc)[:300]}") from exc
 
 
 def _replace(path: Path, content: str) -> None:
