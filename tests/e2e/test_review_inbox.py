@@ -1,0 +1,47 @@
+"""The review inbox on the real stack (Rasa with the trained model and its event broker, the action server, the
+gateway): a message the model cannot place lands in the inbox with what it predicted, asking for a person right
+after adds that reason, a message it understands does not, and an admin finds it through the agent API."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.composition import SqlReviewInbox
+from bot.disputes.clock import SystemClock
+from bot.review.model import ReviewStatus
+from bot.settings import Settings
+from bot.store.engine import create_store_engine
+from stack import Buyer, stack  # noqa: F401 - the session fixture
+from waiting import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_message_the_model_is_unsure_about_lands_in_the_inbox(stack):
+    copy = stack.copy_buyer("chen")
+    chen = Buyer(stack, copy.id, "review-inbox")
+    engine = create_store_engine(Settings.from_env(stack.env).database_url)
+    inbox = SqlReviewInbox(engine, SystemClock())
+
+    def recorded(text):
+        return next((i for i in inbox.items([ReviewStatus.PENDING], 500) if i.text == text), None)
+
+    try:
+        chen.say("show me my orders")
+        unsure = "zorp blig the wubble frandle"
+        chen.say(unsure)
+        item = wait_until(lambda: recorded(unsure), 20, "the unsure message in the review inbox",
+                          describe=lambda: str([i.text for i in inbox.items([ReviewStatus.PENDING], 500)]))
+        assert "fallback" in item.reasons and item.buyer_id == copy.id
+        assert item.intent and item.intent != "nlu_fallback" and item.confidence is not None
+        assert item.conversation_id.endswith("review-inbox")
+        chen.say("can i talk to a human please")
+        wait_until(lambda: "handoff_after_miss" in recorded(unsure).reasons, 20, "the hand-off reason")
+        assert recorded("show me my orders") is None
+
+        admin = stack.bot("agent-create", "Review Admin", "--role", "admin")
+        page = httpx.get(f"{stack.url}/api/agent/review", params={"limit": 500},
+                         headers={"Authorization": f"Bearer {admin}"}, timeout=20).json()
+        assert unsure in [i["text"] for i in page["items"]]
+    finally:
+        engine.dispose()
