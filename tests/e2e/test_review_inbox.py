@@ -32,7 +32,8 @@ def test_a_message_the_model_is_unsure_about_lands_in_the_inbox(stack):
         chen.say(unsure)
         item = wait_until(lambda: recorded(unsure), 20, "the unsure message in the review inbox",
                           describe=lambda: str([i.text for i in inbox.items([ReviewStatus.PENDING], 500)]))
-        assert "fallback" in item.reasons and item.buyer_id == copy.id
+        # Which of the three depends on the model; any of them says the bot was unsure.
+        assert {"fallback", "low_confidence", "ambiguous"} & set(item.reasons) and item.buyer_id == copy.id
         assert item.intent and item.intent != "nlu_fallback" and item.confidence is not None
         assert item.conversation_id.endswith("review-inbox")
         chen.say("can i talk to a human please")
