@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.composition import SqlReviewInbox
+from bot.store.review_inbox import SqlReviewInbox
 from bot.disputes.clock import SystemClock
 from bot.review.model import ReviewStatus
 from bot.settings import Settings

@@ -11,7 +11,6 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from sqlalchemy import select
 
 from bot.rasa_review_broker import ReviewInboxBroker
-from bot.review.model import Reason, ReviewStatus
 from bot.review.recorder import Thresholds
 from bot.store import tables as t
 from bot.store.review_inbox import SqlReviewInbox
