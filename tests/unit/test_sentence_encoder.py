@@ -196,3 +196,25 @@ def test_prepared_for_inference_predicts_the_same(featurizer, tmp_path):
     expected = intents._model.predict_proba(items)
     prepared = prepare_for_inference(copy.deepcopy(intents._model))
     np.testing.assert_allclose(prepared.predict_proba(items), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_repeated_texts_are_not_encoded_again_and_the_memory_is_bounded():
+    from bot.nlu.sentence_encoder import UniversalSentenceEncoder
+
+    encoder = UniversalSentenceEncoder(threads=1, remembered=2)
+    real_model = encoder._model
+    calls = []
+
+    class CountingModel:
+        def encode(self, texts):
+            calls.append(list(texts))
+            return real_model.encode(texts)
+
+    encoder._model = CountingModel()
+    first = encoder.encode(["yes", "where is my refund"])
+    again = encoder.encode(["where is my refund", "yes", "yes"])
+    np.testing.assert_allclose(again, first[[1, 0, 0]])
+    assert calls == [["yes", "where is my refund"]]
+    encoder.encode(["no"])  # evicts the least recently used ("where is my refund")
+    encoder.encode(["where is my refund"])
+    assert calls[-1] == ["where is my refund"] and len(encoder._recent) == 2
