@@ -59,6 +59,11 @@ class UniversalSentenceEncoder:
                 cls._shared = cls(threads)
             return cls._shared
 
+    def forget_recent(self) -> None:
+        """Drops the remembered embeddings (a benchmark timing the encoder itself starts from none)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def encode(self, texts: List[str]) -> np.ndarray:
         """One L2-normalised row of DIMENSIONS float32 per text; the empty text has a vector too."""
         rows = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
@@ -112,6 +117,10 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
         self._encoder = UniversalSentenceEncoder.shared(self._config["threads"])
+
+    @property
+    def encoder(self) -> UniversalSentenceEncoder:
+        return self._encoder
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
