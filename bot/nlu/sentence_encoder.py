@@ -26,6 +26,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -135,7 +136,12 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return np.vstack(parts) if parts else np.zeros((0, DIMENSIONS), dtype=np.float32)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        with_text = [m for m in messages if m.get(TEXT) is not None]
+        # A button's payload ("/choose_order{...}") runs through the whole NLU graph too, and Rasa's
+        # RegexMessageHandler then replaces whatever the classifiers said with the payload's intent and entities:
+        # encoding it would only cost CPU (payloads carry order numbers, so they are never seen twice). The
+        # classifiers read no embedding for such a text (a zero row: n-grams alone).
+        with_text = [m for m in messages
+                     if m.get(TEXT) is not None and not m.get(TEXT).startswith(INTENT_MESSAGE_PREFIX)]
         for message, row in zip(with_text, self.encode([m.get(TEXT) for m in with_text])):
             self.add_features_to_message(sequence=None, sentence=row.reshape(1, -1), attribute=TEXT,
                                          message=message)

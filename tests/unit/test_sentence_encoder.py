@@ -83,6 +83,13 @@ def test_a_4000_character_text_is_encoded_from_its_beginning(featurizer):
     np.testing.assert_allclose(vector, clipped, atol=1e-5)
 
 
+def test_a_button_payload_is_not_encoded(featurizer):
+    message = Message(data={TEXT: '/choose_order{"order_number": "8000123412341234"}'})
+    featurizer.process([message])
+    assert message.get_dense_features(TEXT) == (None, None)
+    assert encoded(message).sentence is None
+
+
 def test_message_without_text_is_left_alone(featurizer):
     message = Message(data={INTENT: "greet"})
     featurizer.process([message])
