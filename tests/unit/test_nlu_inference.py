@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from bot.nlu.inference import StackedBinaryLogistic, prepare_for_inference
+from bot.nlu.inference import SequentialUnion, StackedBinaryLogistic, prepare_for_inference
 from bot.nlu.problem_classifier import build_pipeline
 from bot.nlu.text_features import text_features
 
@@ -72,9 +72,11 @@ def test_the_two_classifiers_share_one_computation_of_the_same_text_features(mon
                                    rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(problems_ready.predict_proba([text]), expected[1][UNSEEN.index(text):][:1],
                                    rtol=1e-10, atol=1e-12)
-    # Per message: the word and character n-grams once (not twice), the outer union of the problem classifier.
+    # Per message: the word and character n-grams once (not twice); the problem classifier's outer union is a
+    # SequentialUnion (no joblib round per message), with the same probabilities (asserted above).
     assert calls.count(["words", "chars"]) == len(UNSEEN)
-    assert calls.count(["text", "cues"]) == len(UNSEEN)
+    assert calls.count(["text", "cues"]) == 0
+    assert isinstance(problems_ready.steps[0][1].steps[-1][1], SequentialUnion)  # after the text picker
 
 
 def test_differently_fitted_text_features_are_not_shared():
