@@ -132,8 +132,11 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             out.slots[CONFIRM] = None  # anything changed after the summary needs a fresh confirmation
             merged[CONFIRM] = None
 
-    if turn.intent == SEND_EVIDENCE:
-        # Files (or "here are the photos"): nothing else in the draft changes.
+    typed_photo_answer = (asked == EVIDENCE and not turn.attachments
+                          and answers.photos_answer(turn.text or "") is not None)
+    if turn.intent == SEND_EVIDENCE and not typed_photo_answer:
+        # Files (or "here are the photos"): nothing else in the draft changes. At the photo question, a typed
+        # "I'll send them later" / "no photos" is an answer, whatever the classifier made of "photos".
         if turn.attachments:
             _attach(turn, draft, out, put, max_files)
         else:

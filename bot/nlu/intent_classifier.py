@@ -28,7 +28,7 @@ class IntentClassifier(SklearnComponent):
     def get_default_config() -> Dict[Text, Any]:
         # sentence_weight: the sentence encoder's features against the n-grams (ADR 0009); used only when the
         # pipeline has the encoder.
-        return {"C": 50.0, "ranking_length": 10, "sentence_weight": 2.0}
+        return {"C": 50.0, "ranking_length": 10, "sentence_weight": 0.5}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression

@@ -67,7 +67,7 @@ class ProblemClassifier(SklearnComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5, "sentence_weight": 2.0}
+        return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5, "sentence_weight": 0.25}
 
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.preprocessing import MultiLabelBinarizer

@@ -123,11 +123,12 @@ def training_data(featurizer) -> TrainingData:
     return featurizer.process_training_data(data)
 
 
-def trained(component_class, tmp_path: Path, data: TrainingData, name: str):
+def trained(component_class, tmp_path: Path, data: TrainingData, name: str, **config):
     (tmp_path / name).mkdir()
     storage = LocalModelStorage(tmp_path / name)
     context = ExecutionContext(GraphSchema({}), "test")
-    component = component_class.create({**component_class.get_default_config()}, storage, Resource(name), context)
+    component = component_class.create({**component_class.get_default_config(), **config}, storage, Resource(name),
+                                       context)
     component.train(data)
     return component
 
@@ -147,8 +148,9 @@ def test_both_classifiers_are_trained_with_the_sentence_features(featurizer, tmp
 
 def test_changing_only_the_sentence_features_changes_both_predictions(featurizer, tmp_path):
     data = training_data(featurizer)
-    intents = trained(IntentClassifier, tmp_path, data, "intent")
-    problems = trained(ProblemClassifier, tmp_path, data, "problem")
+    # Twelve examples: a weight above the shipped one, so the embedding alone can decide here.
+    intents = trained(IntentClassifier, tmp_path, data, "intent", sentence_weight=2.0)
+    problems = trained(ProblemClassifier, tmp_path, data, "problem", sentence_weight=2.0)
 
     def parse(text: str, sentence_from: str) -> Message:
         message = Message(data={TEXT: text})
