@@ -27,17 +27,25 @@ def test_a_message_the_model_is_unsure_about_lands_in_the_inbox(stack):
         return next((i for i in inbox.items([ReviewStatus.PENDING], 500) if i.text == text), None)
 
     try:
-        chen.say("show me my orders")
-        unsure = "zorp blig the wubble frandle"
-        chen.say(unsure)
-        item = wait_until(lambda: recorded(unsure), 20, "the unsure message in the review inbox",
-                          describe=lambda: str([i.text for i in inbox.items([ReviewStatus.PENDING], 500)]))
+        # Which nonsense a model is unsure about depends on its training (one read "zorp blig the wubble
+        # frandle" as inform at 0.61): each is said in a conversation of its own, followed by a request for a
+        # person, and the test goes on with one that was recorded.
+        nonsense = ["zorp blig the wubble frandle", "asdf qwer", "blorf"]
+        for n, text in enumerate(nonsense):
+            buyer = chen if n == 0 else Buyer(stack, copy.id, f"review-inbox-{n}")
+            buyer.say("show me my orders")
+            buyer.say(text)
+            buyer.say("can i talk to a human please")
+        unsure = wait_until(lambda: next((t for t in nonsense if recorded(t)), None), 20,
+                            "an unsure message in the review inbox",
+                            describe=lambda: str([i.text for i in inbox.items([ReviewStatus.PENDING], 500)]))
+        item = recorded(unsure)
         # Which of the three depends on the model; any of them says the bot was unsure.
         assert {"fallback", "low_confidence", "ambiguous"} & set(item.reasons) and item.buyer_id == copy.id
         assert item.intent and item.intent != "nlu_fallback" and item.confidence is not None
-        assert item.conversation_id.endswith("review-inbox")
-        chen.say("can i talk to a human please")
-        wait_until(lambda: "handoff_after_miss" in recorded(unsure).reasons, 20, "the hand-off reason")
+        assert "review-inbox" in item.conversation_id
+        wait_until(lambda: "handoff_after_miss" in recorded(unsure).reasons, 20, "the hand-off reason",
+                   describe=lambda: str([(i.text, i.reasons) for i in inbox.items([ReviewStatus.PENDING], 500)]))
         assert recorded("show me my orders") is None
 
         admin = stack.bot("agent-create", "Review Admin", "--role", "admin")
