@@ -441,10 +441,9 @@ def gold_problems(message: Any, value_map: Dict[str, str]) -> Set[str]:
         if entity.get("entity") == PROBLEM_ENTITY:
             value = str(entity.get("value"))
             values.add(value_map.get(value.lower(), value))
-    metadata = (message.get("metadata") or {}).get("example") or {}
-    declared = metadata.get(PROBLEM_ENTITY) if isinstance(metadata, dict) else None
-    values |= {str(v) for v in (declared if isinstance(declared, list) else [declared] if declared else [])}
-    return values
+    from bot.nlu.problem_classifier import declared_problem_codes
+
+    return values | declared_problem_codes(message)
 
 
 def write_fold_data(nlu: Dict[str, Any], examples: List[Any], path: Path) -> None:

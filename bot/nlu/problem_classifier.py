@@ -39,10 +39,14 @@ def example_problem_codes(message: Message) -> List[str]:
     the example's metadata, which is how messages reviewed from live conversations carry theirs
     (`python -m bot nlu-export`): the code describes the whole message, not a span the CRF should learn."""
     values = {e.get("value") for e in message.get(ENTITIES) or [] if e.get("entity") == ENTITY}
+    return sorted((values | declared_problem_codes(message)) & set(CODES))
+
+
+def declared_problem_codes(message: Message) -> set:
+    """The `problem` code (or list of codes) in a training example's metadata, as written."""
     metadata = (message.get("metadata") or {}).get("example") or {}
     declared = metadata.get(ENTITY) if isinstance(metadata, dict) else None
-    values |= set(declared if isinstance(declared, list) else [declared] if declared else [])
-    return sorted(values & set(CODES))
+    return {str(v) for v in (declared if isinstance(declared, list) else [declared] if declared else [])}
 
 
 def build_pipeline(c: float, cue_weight: float = 0.5, sentence_weight: float = 0.0):

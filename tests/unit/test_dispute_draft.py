@@ -189,7 +189,7 @@ FULL_DRAFT = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged", "
 
 def test_the_bots_own_words_work_typed_at_the_photo_question():
     for text, intent in (("no photos", "faq_add_photos"), ("skip", "stop"), ("later", "goodbye"),
-                         ("i'll send pics later tonight", "inform")):
+                         ("i'll send pics later tonight", "inform"), ("gonna send photos later", "send_evidence")):
         t = turn(intent, text, requested=EVIDENCE)
         assert answers_the_question(t), text
         assert understand(t, {}, ORDERS).slots[EVIDENCE] is True
