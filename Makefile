@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MODEL := models/dispute-assistant.tar.gz
-RASA_DATA := domain.yml config.yml $(wildcard data/*.yml bot/nlu/*.py)
+RASA_DATA := domain.yml config.yml $(wildcard data/*.yml bot/nlu/*.py bot/rasa/nlu/*.py)
 PYTEST_ARGS ?=
 
 # Local settings (see .env.example), if any.

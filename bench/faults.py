@@ -434,7 +434,7 @@ def single_profile(args, work: Path, rng: random.Random) -> List[Try]:
     stack.start()
     engine = _engine(env)
     buyers = _bench_buyers(env, tokens, stack.urls[0])
-    from bot.rasa_client import shard_of
+    from bot.rasa.client import shard_of
 
     def rasa_of(buyer: Buyer) -> Callable[[], None]:
         conversation = f"rest:{buyer.buyer_id}:{buyer.sender}"

@@ -189,7 +189,7 @@ def _machine_busy_ticks() -> int:
 
 
 def _role(command: str) -> str:
-    for part, role in (("rasa run", "rasa"), ("uvicorn", "gateway"), ("bot.action_server", "action_server")):
+    for part, role in (("rasa run", "rasa"), ("uvicorn", "gateway"), ("bot.rasa.action_server", "action_server")):
         if part in command:
             return role
     return "other"

@@ -58,7 +58,7 @@ MD_MAX_MISSES = 250  # per table in the Markdown; the JSON always holds all of t
 MD_MAX_INVALID = 60
 MD_MAX_CONFUSIONS = 20
 NO_PROBLEM = "none"  # the other side of a problem-code confusion where one set has nothing
-ENCODER_COMPONENT = "bot.nlu.sentence_encoder.SentenceEncoderFeaturizer"
+ENCODER_COMPONENT = "bot.rasa.nlu.sentence_encoder.SentenceEncoderFeaturizer"
 ENCODER_COST_SAMPLE = 300  # training texts the encoder is timed on
 
 log = logging.getLogger("bench.nlu_report")
@@ -441,7 +441,7 @@ def gold_problems(message: Any, value_map: Dict[str, str]) -> Set[str]:
         if entity.get("entity") == PROBLEM_ENTITY:
             value = str(entity.get("value"))
             values.add(value_map.get(value.lower(), value))
-    from bot.nlu.problem_classifier import declared_problem_codes
+    from bot.rasa.nlu.problem_classifier import declared_problem_codes
 
     return values | declared_problem_codes(message)
 
@@ -512,7 +512,7 @@ def encoder_cost(texts: Sequence[str], config: str) -> Dict[str, Any]:
         return {"skipped": "no sentence encoder in the pipeline"}
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer
+    from bot.rasa.nlu.sentence_encoder import SentenceEncoderFeaturizer
 
     rss_before = _rss_mb()
     started = time.perf_counter()

@@ -82,7 +82,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
 
 
 def build_review_store(database_url: str) -> SqlReviewInbox:
-    """The review inbox alone, for Rasa's process (bot.rasa_review_broker): an engine of its own, built on first
+    """The review inbox alone, for Rasa's process (bot.rasa.review_broker): an engine of its own, built on first
     use by the broker's writer thread."""
     return SqlReviewInbox(create_store_engine(database_url), SystemClock())
 

@@ -21,8 +21,8 @@ from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import NOT_RECEIVED, Relay
 from bot.composition import Services, build_services
 from bot.gc_tuning import freeze_long_lived_objects
-from bot.push import Notifier
-from bot.rasa_client import RasaClient, rasa_session
+from bot.notifications.push import Notifier
+from bot.rasa.client import RasaClient, rasa_session
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store.engine import read_connection
 

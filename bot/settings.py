@@ -201,7 +201,7 @@ class Settings:
 
     @property
     def rasa_shards(self) -> List[str]:
-        """The Rasa processes' base URLs; a conversation always goes to the same one (bot.rasa_client)."""
+        """The Rasa processes' base URLs; a conversation always goes to the same one (bot.rasa.client)."""
         return list(self.rasa_urls) or [self.rasa_url]
 
     @property

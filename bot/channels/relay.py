@@ -12,7 +12,7 @@ import anyio
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.payloads import OfferedPayloads
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa.client import RasaClient, RasaUnavailable
 from bot.store.transcripts import SqlTranscripts
 
 MAX_LOCKS = 10_000

@@ -350,7 +350,7 @@ class TelegramChannel:
             await bot.send_message(int(chat_id), "Choose:", reply_markup=markup)
 
     async def push(self, external_id: str, text: str) -> None:
-        """Sender for bot.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
+        """Sender for bot.notifications.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
         await self.send_text(external_id, text)
 
     async def deliver(self, chat_id: int, messages: list[dict[str, Any]]) -> None:

@@ -43,7 +43,7 @@ class SharedTextFeatures:
 def _share_text_features(step: Any) -> Any:
     from sklearn.pipeline import FeatureUnion, Pipeline
 
-    if isinstance(step, Pipeline):  # e.g. bot.nlu.encoded_text.on_text: texts picked out, then n-grams
+    if isinstance(step, Pipeline):  # e.g. bot.rasa.nlu.encoded_text.on_text: texts picked out, then n-grams
         step.steps = [(name, _share_text_features(part)) for name, part in step.steps]
         return step
     if not isinstance(step, FeatureUnion):

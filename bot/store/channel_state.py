@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.disputes.clock import Clock
-from bot.push import PushEvent, Recipient
+from bot.notifications.push import PushEvent, Recipient
 
 from . import tables as t
 from .engine import read_connection
@@ -47,7 +47,7 @@ class SqlChannelState:
                 t.channel_updates.c.received_at < self._clock.now() - KEEP_UPDATE_IDS))
             return result.rowcount or 0
 
-    # ---- outbound pushes (bot.push.PushStore) --------------------------------------------------
+    # ---- outbound pushes (bot.notifications.push.PushStore) --------------------------------------------------
 
     def _cursor(self, conn, channel: str) -> int:
         row = conn.execute(select(t.push_cursors.c.last_event_id).where(t.push_cursors.c.channel == channel)).first()

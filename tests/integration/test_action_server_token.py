@@ -77,7 +77,7 @@ def test_action_server_accepts_the_header_and_refuses_the_query_token(rasa_env, 
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path), "HOME": str(tmp_path)}
-    server = subprocess.Popen([sys.executable, "-m", "bot.action_server", "--port", str(port)], cwd=ROOT, env=env,
+    server = subprocess.Popen([sys.executable, "-m", "bot.rasa.action_server", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     token = rasa_env.internal_token(ACTION_SERVER_TOKEN)
     base = f"http://127.0.0.1:{port}"

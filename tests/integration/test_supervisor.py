@@ -1,4 +1,4 @@
-"""The runner's supervision (bot/runner.py, Supervisor) with small stand-in services instead of Rasa: a process
+"""The runner's supervision (bot/ops/runner.py, Supervisor) with small stand-in services instead of Rasa: a process
 killed with SIGKILL comes back healthy while the others keep running (issue 13, finding 5: one crash used to
 stop everything), its leftover process group is gone first, restarts back off, and Ctrl-C during a backoff
 stops everything at once. Backoff numbers are tiny here; the real ones are in
@@ -17,7 +17,7 @@ from typing import List, Optional
 
 import httpx
 
-from bot.runner import RestartPolicy, Service, Supervisor
+from bot.ops.runner import RestartPolicy, Service, Supervisor
 from waiting import wait_until
 
 # An HTTP server answering GET with its pid: 200, or 503 while the file `sick` exists. It exits with code 3 at

@@ -1,5 +1,5 @@
 """The review inbox's event broker fed Rasa's own event dicts (rasa.shared.core.events ... .as_dict()), turn by turn
-as bot.rasa_tracker_store publishes them: what is recorded for each reason, nothing for a confident turn, repeats
+as bot.rasa.tracker_store publishes them: what is recorded for each reason, nothing for a confident turn, repeats
 counted, and a failing database never reaching Rasa's turn."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered, UserUtteranceReverted
 from sqlalchemy import select
 
-from bot.rasa_review_broker import ReviewInboxBroker
+from bot.rasa.review_broker import ReviewInboxBroker
 from bot.review.recorder import Thresholds
 from bot.store import tables as t
 from bot.store.review_inbox import SqlReviewInbox

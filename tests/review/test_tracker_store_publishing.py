@@ -1,4 +1,4 @@
-"""Rasa's conversation store (bot.rasa_tracker_store) hands each stored turn's events to the event broker: once,
+"""Rasa's conversation store (bot.rasa.tracker_store) hands each stored turn's events to the event broker: once,
 in order, after the commit; a broker that has not seen the conversation gets its earlier events first; a broker
 that raises never fails the save."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_tracker_store import CachedSQLTrackerStore
+from bot.rasa.tracker_store import CachedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [greet, deny]\n')
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.push import MAX_ATTEMPTS, Notifier
+from bot.notifications.push import MAX_ATTEMPTS, Notifier
 from bot.store.channel_state import KEEP_UPDATE_IDS, SqlChannelState
 
 

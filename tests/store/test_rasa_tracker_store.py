@@ -1,4 +1,4 @@
-"""Rasa's conversation store with recent sessions cached (bot.rasa_tracker_store) returns what Rasa's own SQL
+"""Rasa's conversation store with recent sessions cached (bot.rasa.tracker_store) returns what Rasa's own SQL
 tracker store returns, also when another Rasa process writes the same conversation in between. SQLite always;
 PostgreSQL when TEST_DATABASE_URL is set."""
 from __future__ import annotations
@@ -13,8 +13,8 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
-from bot import rasa_tracker_store
-from bot.rasa_tracker_store import CachedSQLTrackerStore
+from bot.rasa import tracker_store as rasa_tracker_store
+from bot.rasa.tracker_store import CachedSQLTrackerStore
 from conftest import PG_URL, _drop_pg_schema, _pg_schema
 
 DOMAIN = Domain.from_yaml("""

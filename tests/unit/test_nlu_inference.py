@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from bot.nlu.inference import SequentialUnion, StackedBinaryLogistic, prepare_for_inference
-from bot.nlu.problem_classifier import build_pipeline
+from bot.rasa.nlu.problem_classifier import build_pipeline
 from bot.nlu.text_features import text_features
 
 TEXTS = ["the earbuds arrived broken", "item never arrived", "wrong colour sent", "package empty",

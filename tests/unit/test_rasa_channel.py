@@ -5,7 +5,7 @@ import asyncio
 import json
 from types import SimpleNamespace
 
-from bot.rasa_channel import GatewayInput
+from bot.rasa.channel import GatewayInput
 
 
 def _routes(on_new_message):

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from bot.rasa_client import RasaClient, RasaUnavailable, rasa_session, shard_of
+from bot.rasa.client import RasaClient, RasaUnavailable, rasa_session, shard_of
 from bot.settings import Settings
 
 URLS = ["http://127.0.0.1:5005", "http://127.0.0.1:5006"]

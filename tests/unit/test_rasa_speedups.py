@@ -6,7 +6,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_speedups
+from bot.patches import rasa as rasa_speedups
 
 GOOD = {"events": [{"event": "slot", "name": "x", "value": 1, "timestamp": None}],
         "responses": [{"text": "hi"}]}
@@ -138,7 +138,7 @@ def test_start_up_objects_are_frozen_once_rasa_has_started():
     import asyncio
     import gc
 
-    from bot.rasa_channel import GatewayInput
+    from bot.rasa.channel import GatewayInput
 
     blueprint = GatewayInput("token").blueprint(lambda message: None)
     listeners = [future for future in blueprint._future_listeners if future.event == "after_server_start"]

@@ -1,8 +1,8 @@
-"""The runner's restart backoff (bot/runner.py, RestartPolicy and CrashRecord) on made-up times:
+"""The runner's restart backoff (bot/ops/runner.py, RestartPolicy and CrashRecord) on made-up times:
 tests/integration/test_supervisor.py runs the supervisor itself with small numbers."""
 from __future__ import annotations
 
-from bot.runner import CrashRecord, RestartPolicy
+from bot.ops.runner import CrashRecord, RestartPolicy
 
 
 def test_the_delay_doubles_from_the_first_up_to_the_cap():

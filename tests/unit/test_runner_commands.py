@@ -1,7 +1,7 @@
 """The gateway command the runner (and the systemd unit) starts keeps the web channel's frame limit."""
 from __future__ import annotations
 
-from bot import runner
+from bot.ops import runner
 from bot.channels.web import MAX_FRAME_BYTES
 from bot.settings import Settings
 

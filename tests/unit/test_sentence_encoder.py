@@ -1,4 +1,4 @@
-"""The sentence encoder featurizer (bot.nlu.sentence_encoder) and its features reaching both classifiers."""
+"""The sentence encoder featurizer (bot.rasa.nlu.sentence_encoder) and its features reaching both classifiers."""
 from __future__ import annotations
 
 import copy
@@ -14,10 +14,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.encoded_text import EncodedText, encoded
-from bot.nlu.intent_classifier import IntentClassifier
-from bot.nlu.problem_classifier import ProblemClassifier
-from bot.nlu.sentence_encoder import DIMENSIONS, SentenceEncoderFeaturizer
+from bot.rasa.nlu.encoded_text import EncodedText, encoded
+from bot.rasa.nlu.intent_classifier import IntentClassifier
+from bot.rasa.nlu.problem_classifier import ProblemClassifier
+from bot.rasa.nlu.sentence_encoder import DIMENSIONS, SentenceEncoderFeaturizer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -189,9 +189,9 @@ def test_encoded_item_of_a_message_without_features():
 
 def test_config_puts_the_encoder_before_both_classifiers():
     names = [step["name"] for step in yaml.safe_load((REPO / "config.yml").read_text())["pipeline"]]
-    encoder = names.index("bot.nlu.sentence_encoder.SentenceEncoderFeaturizer")
-    assert encoder < names.index("bot.nlu.intent_classifier.IntentClassifier")
-    assert encoder < names.index("bot.nlu.problem_classifier.ProblemClassifier")
+    encoder = names.index("bot.rasa.nlu.sentence_encoder.SentenceEncoderFeaturizer")
+    assert encoder < names.index("bot.rasa.nlu.intent_classifier.IntentClassifier")
+    assert encoder < names.index("bot.rasa.nlu.problem_classifier.ProblemClassifier")
 
 
 def test_prepared_for_inference_predicts_the_same(featurizer, tmp_path):
@@ -208,7 +208,7 @@ def test_prepared_for_inference_predicts_the_same(featurizer, tmp_path):
 
 
 def test_repeated_texts_are_not_encoded_again_and_the_memory_is_bounded():
-    from bot.nlu.sentence_encoder import UniversalSentenceEncoder
+    from bot.rasa.nlu.sentence_encoder import UniversalSentenceEncoder
 
     encoder = UniversalSentenceEncoder(threads=1, remembered=2)
     real_model = encoder._model

@@ -1,5 +1,5 @@
 """The systemd units in docs/systemd/, which can replace `python -m bot run`: they pass `systemd-analyze verify`
-and run the same commands as the runner (bot/runner.py, _services), so the two cannot drift apart silently."""
+and run the same commands as the runner (bot/ops/runner.py, _services), so the two cannot drift apart silently."""
 from __future__ import annotations
 
 import configparser
@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from bot.runner import _services
+from bot.ops.runner import _services
 from bot.settings import PROJECT_ROOT, Settings
 
 UNITS_DIR = PROJECT_ROOT / "docs" / "systemd"
@@ -19,7 +19,7 @@ INSTALL_DIR = "/opt/dispute-assistant"  # where the units expect the checkout (d
 UNIT_OF_SERVICE = {"action server": "dispute-assistant-actions.service", "rasa": "dispute-assistant-rasa@.service",
                    "gateway": "dispute-assistant-gateway@.service"}
 # Options the unit leaves out because the process reads the same value from the settings by itself: the
-# action server's port comes from ACTION_SERVER_URL (bot/action_server.py), as the runner's --port does.
+# action server's port comes from ACTION_SERVER_URL (bot/rasa/action_server.py), as the runner's --port does.
 OPTIONS_FROM_SETTINGS = {"dispute-assistant-actions.service": {"--port"}}
 
 

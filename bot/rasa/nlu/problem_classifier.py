@@ -20,10 +20,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
-from bot.nlu.encoded_text import encoded, has_sentence_features, with_sentence
+from bot.rasa.nlu.encoded_text import encoded, has_sentence_features, with_sentence
 from bot.nlu.inference import prepare_for_inference
 from bot.nlu.problem_cues import cue_features
-from bot.nlu.sklearn_component import SklearnComponent
+from bot.rasa.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
 ENTITY = "problem"
@@ -51,7 +51,7 @@ def declared_problem_codes(message: Message) -> set:
 
 def build_pipeline(c: float, cue_weight: float = 0.5, sentence_weight: float = 0.0):
     """N-gram features plus the cue lexicon (bot.nlu.problem_cues) and the sentence embedding (when weighted),
-    one logistic regression per code. Takes EncodedText items (bot.nlu.encoded_text) or plain texts."""
+    one logistic regression per code. Takes EncodedText items (bot.rasa.nlu.encoded_text) or plain texts."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import FeatureUnion, make_pipeline

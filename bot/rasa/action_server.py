@@ -1,6 +1,6 @@
 """The action server: rasa-sdk's app on loopback, answering only Rasa (which sends the internal token).
 
-    python -m bot.action_server [--port 5055]
+    python -m bot.rasa.action_server [--port 5055]
 
 ACTION_SERVER_WORKERS sets its number of Sanic worker processes (default 1).
 """

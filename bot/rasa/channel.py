@@ -3,7 +3,7 @@ else on the machine can post messages with made-up buyer metadata. Listed in cre
 
 Unlike Rasa's REST channel, a turn that fails inside Rasa (its lock store or conversation store unreachable,
 say) is answered 503, not 200 with no messages: the gateway then tells the buyer to try again instead of
-showing nothing (bot.rasa_client.RasaUnavailable).
+showing nothing (bot.rasa.client.RasaUnavailable).
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ class GatewayInput(RestInput):
     def __init__(self, token: str) -> None:
         self._token = token
         # Rasa builds its input channels once at start-up: the place to install the measured speed-ups.
-        from bot import rasa_speedups, rasa_tracker_store
+        from bot.patches import rasa as rasa_speedups
+        from bot.rasa import tracker_store as rasa_tracker_store
 
         rasa_speedups.install()
         rasa_tracker_store.refuse_silent_fallback()

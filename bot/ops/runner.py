@@ -108,7 +108,7 @@ def _services(settings: Settings) -> List[Service]:
     base = dict(os.environ)
     actions_port = settings.action_server_url.rsplit(":", 1)[-1].split("/")[0]
     services = [
-        Service("action server", [py, "-m", "bot.action_server", "--port", actions_port],
+        Service("action server", [py, "-m", "bot.rasa.action_server", "--port", actions_port],
                 f"{settings.action_server_url}/health", base),
     ]
     rasa_urls = settings.local_rasa_urls

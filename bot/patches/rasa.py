@@ -1,6 +1,6 @@
 """Speed-ups for Rasa 3.6 internals, each one found with a profiler (docs/adr/0006-performance.md).
 
-Installed in the Rasa process by the gateway's input channel (bot.rasa_channel), which Rasa loads from
+Installed in the Rasa process by the gateway's input channel (bot.rasa.channel), which Rasa loads from
 credentials.yml at start-up; nothing changes at import time.
 """
 from __future__ import annotations

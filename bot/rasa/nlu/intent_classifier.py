@@ -1,5 +1,5 @@
 """Intent classifier: logistic regression over word and character n-grams and, when the pipeline has the
-sentence encoder (bot.nlu.sentence_encoder), the message's sentence embedding.
+sentence encoder (bot.rasa.nlu.sentence_encoder), the message's sentence embedding.
 
 Rasa's LogisticRegressionClassifier fixes the regularisation at C=1; on our data a weaker regularisation
 scores better in cross-validation (see docs/adr/0002), so this component sets it. It writes the intent and the
@@ -15,8 +15,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.encoded_text import encoded, has_sentence_features, with_sentence
-from bot.nlu.sklearn_component import SklearnComponent
+from bot.rasa.nlu.encoded_text import encoded, has_sentence_features, with_sentence
+from bot.rasa.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
 
 

@@ -136,7 +136,7 @@ def cmd_evidence_sweep(services: Services, args) -> int:
 
 
 def cmd_chat(services: Services, args) -> int:
-    from bot.terminal_chat import chat
+    from bot.ops.terminal_chat import chat
 
     _require_buyer(services, args.buyer_id)
     settings = services.settings
@@ -220,7 +220,7 @@ def cmd_nlu_export(services: Services, args) -> int:
 
 
 def cmd_run(services: Services, args) -> int:
-    from bot.runner import run_all
+    from bot.ops.runner import run_all
 
     services.close()
     return run_all(services.settings)

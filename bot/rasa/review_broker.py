@@ -1,6 +1,6 @@
 """Rasa's event broker for the review inbox (endpoints.yml `event_broker`), loaded by Rasa, in Rasa's process.
 
-Rasa hands it every event of every turn, in order, once the turn is stored (bot.rasa_tracker_store). The
+Rasa hands it every event of every turn, in order, once the turn is stored (bot.rasa.tracker_store). The
 recorder (bot.review.recorder) decides in memory which buyer messages the bot was unsure about; only those are
 written, by one background thread, so the event loop never waits for the database. Nothing here raises into Rasa:
 an event it cannot read, a full queue or a database that refuses the write costs that one record and a warning in
@@ -89,7 +89,7 @@ class ReviewInboxBroker(EventBroker):
         if engine is not None:
             engine.dispose()
 
-    # ---- several Rasa processes: bot.rasa_tracker_store asks before publishing ------------------------------
+    # ---- several Rasa processes: bot.rasa.tracker_store asks before publishing ------------------------------
 
     def needs_history(self, sender_id: str) -> bool:
         return not self._recorder.knows(sender_id)

@@ -10,8 +10,8 @@ The encoder is Google's Universal Sentence Encoder multilingual v3 as a pure-num
 nothing is downloaded, and it reads 16 languages, which the multilingual work builds on. 512 dimensions,
 L2-normalised; about 2.6 ms of one core for a short message.
 
-The features are added as Rasa sentence-level dense features of the text; bot.nlu.intent_classifier and
-bot.nlu.problem_classifier read them beside their own n-grams (bot.nlu.encoded_text).
+The features are added as Rasa sentence-level dense features of the text; bot.rasa.nlu.intent_classifier and
+bot.rasa.nlu.problem_classifier read them beside their own n-grams (bot.rasa.nlu.encoded_text).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The gateway's client for Rasa's token-protected channel (bot.rasa_channel.GatewayInput).
+"""The gateway's client for Rasa's token-protected channel (bot.rasa.channel.GatewayInput).
 
 aiohttp rather than httpx for this one hop: it carries every buyer message, and aiohttp's C HTTP parser took
 about a third less of the gateway's CPU per message under load (py-spy; docs/adr/0006-performance.md).

@@ -9,7 +9,7 @@ conversation under its lock store's lock from the read to the save, so one conve
 one turn at a time, in id order. Rows deleted behind Rasa's back are not noticed until the conversation
 leaves the cache (after CACHE_IDLE_SECONDS or when CACHE_CONVERSATIONS newer ones pushed it out).
 
-Events go to the event broker (endpoints.yml `event_broker`: the review inbox, bot.rasa_review_broker) after they
+Events go to the event broker (endpoints.yml `event_broker`: the review inbox, bot.rasa.review_broker) after they
 are committed, taken from the same list that was written: Rasa's own `stream_events` would read the whole
 conversation back once more for each save to find them. A broker that has not seen the conversation before (another
 Rasa process had its last turns) is given its last events first, when it asks for them (`needs_history`).

@@ -1,5 +1,5 @@
 """What the project's classifiers read from a message: its text and, when the pipeline has the sentence encoder
-(bot.nlu.sentence_encoder), its sentence embedding.
+(bot.rasa.nlu.sentence_encoder), its sentence embedding.
 
 The classifiers are scikit-learn pipelines; their input is a list of EncodedText (plain strings work too, with
 no embedding). `with_sentence` joins any text-only feature pipeline with the embedding, scaled by a weight: the
