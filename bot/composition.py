@@ -1,6 +1,7 @@
 """The composition root: the one place that builds engines, storage and services from settings."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerSignIn, BuyerTokens
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -137,3 +141,17 @@ def create_missing_databases(settings: Settings) -> List[str]:
         finally:
             admin.dispose()
     return created
+
+
+def prepare_rasa_process(settings: Optional[Settings] = None) -> str:
+    """What Rasa's process needs before it serves, called once by the gateway's input channel (bot.rasa.channel)
+    when Rasa builds it: the Rasa patches (bot.patches.rasa, unless RASA_PATCHES=0). Returns the token the
+    gateway must send."""
+    from bot.patches import rasa as rasa_patches
+    from bot.settings import RASA_CHANNEL_TOKEN
+
+    settings = settings or Settings.from_env()
+    installed = rasa_patches.install(settings.rasa_patches)
+    if installed:
+        log.info("Rasa patched: %s", ", ".join(installed))
+    return settings.internal_token(RASA_CHANNEL_TOKEN)

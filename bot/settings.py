@@ -182,6 +182,10 @@ class Settings:
     review_min_confidence: float = 0.6
     review_min_margin: float = 0.1
     domain_file: Path = PROJECT_ROOT / "domain.yml"
+    # Off switches for the changes to third-party internals (bot.patches): Rasa's speed-ups and safe conversation
+    # reads, python-telegram-bot's tolerance of unreadable updates. On unless an operator must run them as released.
+    rasa_patches: bool = True
+    telegram_patches: bool = True
 
     @property
     def evidence_dir(self) -> Path:
@@ -294,6 +298,8 @@ class Settings:
             review_inbox=_flag(env, "REVIEW_INBOX", cls.review_inbox),
             review_min_confidence=_fraction(env, "REVIEW_MIN_CONFIDENCE", cls.review_min_confidence),
             review_min_margin=_fraction(env, "REVIEW_MIN_MARGIN", cls.review_min_margin),
+            rasa_patches=_flag(env, "RASA_PATCHES", True),
+            telegram_patches=_flag(env, "TELEGRAM_PATCHES", True),
         )
 
     def signing_secret(self) -> str:

@@ -145,3 +145,12 @@ def world(engine, clock) -> World:
 @pytest.fixture
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _rasa_as_released():
+    """A test that installs the Rasa patches (bot.patches.rasa) leaves Rasa as released for the next one."""
+    yield
+    from bot.patches import rasa as rasa_patches  # imports nothing of Rasa until install() runs
+
+    rasa_patches.uninstall()

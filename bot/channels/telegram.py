@@ -120,27 +120,6 @@ def conversation_id(user_id: int, buyer: str | None) -> str:
     return f"{CHANNEL}:{user_id}:{buyer or 'guest'}"
 
 
-class TolerantBot(ExtBot):
-    """An update the library cannot read (a newer Bot API field, a malformed object) would make every
-    getUpdates call fail on the same batch, forever. Such an update is reduced to its id here: the poller moves
-    past it and the other updates of the batch are handled."""
-
-    async def _do_post(self, endpoint: str, data: dict[str, Any], **kwargs: Any) -> Any:
-        result = await super()._do_post(endpoint, data, **kwargs)
-        if endpoint == "getUpdates" and isinstance(result, list):
-            result = [self._readable(item) for item in result]
-        return result
-
-    def _readable(self, item: Any) -> Any:
-        try:
-            Update.de_json(dict(item), self)
-            return item
-        except Exception:  # anything the library raises on a bad object
-            update_id = item.get("update_id") if isinstance(item, dict) else None
-            log.warning("telegram update %s could not be read; skipped", update_id, exc_info=True)
-            return {"update_id": update_id} if isinstance(update_id, int) else item
-
-
 def unusable(update: object) -> str | None:
     """Why an update the library could read still cannot be handled (a user or chat missing, a field of the wrong
     type), or None. The handlers may then rely on the user, chat and texts they use."""
@@ -215,8 +194,10 @@ class TelegramChannel:
     and handles webhook calls that reach this gateway, but never polls, registers the webhook or the command
     list: Telegram allows one poller per bot, and one registration is enough."""
 
-    def __init__(self, services: Services, relay: Relay, send_only: bool = False) -> None:
+    def __init__(self, services: Services, relay: Relay, send_only: bool = False,
+                 bot_class: type[ExtBot] = ExtBot) -> None:
         self._services = services
+        self._bot_class = bot_class  # bot.patches.telegram.bot_class, chosen by the composition root
         self._settings = services.settings
         self._relay = relay
         self._offered = relay.offered
@@ -244,9 +225,9 @@ class TelegramChannel:
 
     def _build(self) -> Application:
         base = self._settings.telegram_base_url
-        bot = TolerantBot(self._settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
-                          request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
-                          rate_limiter=AIORateLimiter(max_retries=3))
+        bot = self._bot_class(self._settings.telegram_token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
+                              request=HTTPXRequest(connection_pool_size=64), get_updates_request=HTTPXRequest(),
+                              rate_limiter=AIORateLimiter(max_retries=3))
         builder = Application.builder().bot(bot).concurrent_updates(ChatOrderProcessor(64, self._claim_update))
         if self.webhook_mode or self.send_only:
             builder = builder.updater(None)

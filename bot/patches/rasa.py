@@ -1,20 +1,65 @@
-"""Speed-ups for Rasa 3.6 internals, each one found with a profiler (docs/adr/0006-performance.md).
+"""Changes to Rasa 3.6 internals: three speed-ups, each found with a profiler (docs/adr/0006-performance.md), and
+one safety fix (a failed conversation read fails the turn instead of running it on a blank conversation,
+docs/adr/0008-failures-and-safe-defaults.md).
 
-Installed in the Rasa process by the gateway's input channel (bot.rasa.channel), which Rasa loads from
-credentials.yml at start-up; nothing changes at import time.
+They replace private methods, so they are fenced: `install` applies them only on the Rasa versions they were
+written and tested for (otherwise it logs and leaves Rasa as it is), only when the RASA_PATCHES setting is on,
+and only when the composition root calls it (bot.composition.prepare_rasa_process, from the gateway's input
+channel, which Rasa builds at start-up). Nothing changes at import time; `uninstall` puts Rasa's originals back.
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+import logging
+from typing import Any, Callable, Dict, List, Tuple
+
+log = logging.getLogger(__name__)
+
+# The Rasa releases these patches were written against (the private names they replace exist there).
+WRITTEN_FOR = ("3.6.",)
+
+# (owner, attribute) -> the original, as found in the owner's __dict__ (so staticmethods come back as such).
+_originals: Dict[Tuple[type, str], Any] = {}
 
 ACTION_DOCS = ". Failed to validate Action server response from API, make sure your response from the Action " \
               "endpoint is valid. For more information about the format visit https://rasa.com/docs/rasa/custom-actions"
 
 
-def install() -> None:
-    _cache_action_response_validator()
-    _cache_event_types()
-    _keep_action_server_connections()
+def install(enabled: bool = True) -> List[str]:
+    """Applies the patches (once); returns the names of those in place. Skipped, with one log line, when
+    switched off or on a Rasa version they were not written for."""
+    import rasa
+
+    if not enabled:
+        log.info("Rasa patches are off (RASA_PATCHES=0): Rasa runs as released, slower, and a failed "
+                 "conversation read runs the turn on a blank conversation")
+        return []
+    if not rasa.__version__.startswith(WRITTEN_FOR):
+        log.warning("Rasa %s is not a version the patches in %s were written for (%s); Rasa runs unpatched",
+                    rasa.__version__, __name__, ", ".join(v + "x" for v in WRITTEN_FOR))
+        return []
+    for patch in PATCHES:
+        patch()
+    return installed()
+
+
+def installed() -> List[str]:
+    return sorted({name for (_owner, name) in _originals})
+
+
+def uninstall() -> None:
+    """Puts Rasa's originals back (tests; a process that wants Rasa as released)."""
+    for (owner, name), original in _originals.items():
+        setattr(owner, name, original)
+    _originals.clear()
+
+
+def _replace(owner: type, name: str, replacement: Any) -> bool:
+    """Sets owner.name, keeping the original for uninstall; False if it was already replaced."""
+    if (owner, name) in _originals:
+        return False
+    _originals[(owner, name)] = owner.__dict__[name]
+    setattr(owner, name, replacement)
+    return True
 
 
 def _cache_action_response_validator() -> None:
@@ -28,7 +73,7 @@ def _cache_action_response_validator() -> None:
     from jsonschema.exceptions import best_match
     from rasa.core.actions.action import RemoteAction
 
-    if getattr(RemoteAction, "_cached_response_validator", None) is not None:
+    if (RemoteAction, "_validate_action_result") in _originals:
         return
     schema = RemoteAction.action_response_format_spec()
     cls = validators.validator_for(schema)
@@ -48,8 +93,8 @@ def _cache_action_response_validator() -> None:
             raise error
         return True
 
-    RemoteAction._cached_response_validator = full
-    RemoteAction._validate_action_result = _validate_action_result
+    _validate_action_result.whole_schema = full  # type: ignore[attr-defined]  # for tests
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result)
 
 
 def _per_event_validators(cls, schema: Dict[str, Any]):
@@ -77,7 +122,7 @@ def _cache_event_types() -> None:
     instead; an unknown name still takes Rasa's own path (and its error)."""
     from rasa.shared.core.events import Event
 
-    if getattr(Event, "_resolve_by_type_uncached", None) is not None:
+    if (Event, "resolve_by_type") in _originals:
         return
     uncached = Event.resolve_by_type
     known: Dict[str, Any] = {}
@@ -90,8 +135,7 @@ def _cache_event_types() -> None:
                 known[type_name] = cls
         return cls
 
-    Event._resolve_by_type_uncached = uncached
-    Event.resolve_by_type = staticmethod(resolve_by_type)
+    _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 class _KeptSession:
@@ -117,7 +161,7 @@ def _keep_action_server_connections() -> None:
     import aiohttp
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
-    if getattr(EndpointConfig, "_session_uncached", None) is not None:
+    if (EndpointConfig, "session") in _originals:
         return
 
     def session(self):
@@ -132,6 +176,30 @@ def _keep_action_server_connections() -> None:
             self._kept_session = kept
         return _KeptSession(kept)
 
-    EndpointConfig._session_uncached = EndpointConfig.session
-    EndpointConfig.session = session
+    _replace(EndpointConfig, "session", session)
+
+
+def _refuse_silent_fallback() -> None:
+    """Rasa wraps every tracker store in FailSafeTrackerStore, which answers a failed read with *no*
+    conversation: the turn then runs on a blank tracker (a buyer at the final yes of a form hears "no question
+    waiting") and what it adds is never stored (`make faults`, database refusing connections). A store that
+    says `fails_loudly` (bot.rasa.tracker_store.CachedSQLTrackerStore) is used as it is: a failed read fails the
+    turn, and the gateway tells the buyer to try again."""
+    from rasa.core.agent import Agent
+
+    if (Agent, "_create_tracker_store") in _originals:
+        return
+    wrapped = Agent._create_tracker_store
+
+    def create_tracker_store(store: Any, domain: Any) -> Any:
+        if getattr(store, "fails_loudly", False):
+            store.domain = domain
+            return store
+        return wrapped(store, domain)
+
+    _replace(Agent, "_create_tracker_store", staticmethod(create_tracker_store))
+
+
+PATCHES: List[Callable[[], None]] = [_cache_action_response_validator, _cache_event_types,
+                                     _keep_action_server_connections, _refuse_silent_fallback]
 

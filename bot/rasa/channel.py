@@ -25,18 +25,14 @@ class GatewayInput(RestInput):
 
     def __init__(self, token: str) -> None:
         self._token = token
-        # Rasa builds its input channels once at start-up: the place to install the measured speed-ups.
-        from bot.patches import rasa as rasa_speedups
-        from bot.rasa import tracker_store as rasa_tracker_store
-
-        rasa_speedups.install()
-        rasa_tracker_store.refuse_silent_fallback()
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "GatewayInput":
-        from bot.settings import RASA_CHANNEL_TOKEN, Settings
+        # Rasa builds its input channels once at start-up, from credentials.yml: our code's one way into Rasa's
+        # process, so the composition root prepares the process (patches) here.
+        from bot.composition import prepare_rasa_process
 
-        return cls(Settings.from_env().internal_token(RASA_CHANNEL_TOKEN))
+        return cls(prepare_rasa_process())
 
     def blueprint(self, on_new_message) -> Blueprint:
         blueprint = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)

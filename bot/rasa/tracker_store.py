@@ -68,28 +68,11 @@ class _Session:
             self.rows = [r for r in self.rows if r.timestamp is not None and r.timestamp >= start]
 
 
-def refuse_silent_fallback() -> None:
-    """Rasa wraps every tracker store in FailSafeTrackerStore, which answers a failed read with *no*
-    conversation: the turn then runs on a blank tracker (a buyer at the final yes of a form hears "no question
-    waiting") and what it adds is never stored (`make faults`, database refusing connections). Our store is
-    used as it is: a failed read fails the turn, and the gateway tells the buyer to try again."""
-    from rasa.core.agent import Agent
-
-    if getattr(Agent, "_fail_safe_tracker_store", None) is not None:
-        return
-    wrapped = Agent._create_tracker_store
-
-    def create_tracker_store(store: Any, domain: Any) -> Any:
-        if isinstance(store, CachedSQLTrackerStore):
-            store.domain = domain
-            return store
-        return wrapped(store, domain)
-
-    Agent._fail_safe_tracker_store = wrapped
-    Agent._create_tracker_store = staticmethod(create_tracker_store)
-
-
 class CachedSQLTrackerStore(SQLTrackerStore):
+    # A failed read raises (the turn fails and the buyer is told to try again): bot.patches.rasa keeps Rasa from
+    # wrapping this store in its FailSafeTrackerStore, which would answer with a blank conversation.
+    fails_loudly = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":

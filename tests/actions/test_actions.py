@@ -314,13 +314,39 @@ def test_the_forms_fixed_questions_offer_only_valid_codes():
     from bot.disputes.model import Resolution
     from bot.disputes.problems import ProblemCode
 
+    from rasa.core.nlg.interpolator import interpolate
+
     responses = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())["responses"]
     for name, entity, valid in (("utter_ask_problems", "problem", {p.value for p in ProblemCode}),
                                 ("utter_ask_resolution", "resolution", {r.value for r in Resolution})):
-        payloads = [b["payload"] for b in responses[name][0]["buttons"]]
+        # What the buyer's channel receives: the payloads after Rasa filled the response as a template.
+        payloads = [b["payload"] for b in interpolate(responses[name][0], {})["buttons"]]
         values = [json.loads(p[len("/inform"):])[entity] for p in payloads]
         assert all(p.startswith("/inform{") for p in payloads) and set(values) <= valid and values, name
     assert [b["payload"] for b in responses["utter_ask_item_received"][0]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_no_response_makes_rasa_log_a_missing_slot(monkeypatch):
+    """Rasa fills every response as a template; a brace that is not a slot placeholder made it log
+    "The specified slot name does not exist" on every form question (operators read it as a failure)."""
+    from pathlib import Path
+
+    import yaml
+    from rasa.core.nlg import interpolator
+
+    logged = []
+
+    class Recorder:
+        def exception(self, event, **details):
+            logged.append((event, details.get("placeholder_key")))
+
+    monkeypatch.setattr(interpolator, "structlogger", Recorder())
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+    slots = {name: "x" for name in domain.get("slots") or {}}
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            interpolator.interpolate(dict(variation), slots)
+    assert logged == []
 
 
 def _form_events(message_intent, message_text, answered_by):

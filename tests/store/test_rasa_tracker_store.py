@@ -13,6 +13,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
+from bot.patches import rasa as rasa_patches
 from bot.rasa import tracker_store as rasa_tracker_store
 from bot.rasa.tracker_store import CachedSQLTrackerStore
 from conftest import PG_URL, _drop_pg_schema, _pg_schema
@@ -186,12 +187,9 @@ def test_a_failed_read_fails_the_turn_instead_of_a_blank_conversation(store_url,
     from rasa.core.agent import Agent
     from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 
-    # Whatever this test installs is undone afterwards.
-    monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
-    monkeypatch.setattr(Agent, "_fail_safe_tracker_store", None, raising=False)
     [store] = _stores(store_url)
     assert isinstance(Agent._create_tracker_store(store, DOMAIN), FailSafeTrackerStore)  # Rasa, left alone
-    rasa_tracker_store.refuse_silent_fallback()
+    rasa_patches.install()  # undone after the test (the autouse fixture in tests/conftest.py)
     assert Agent._create_tracker_store(store, DOMAIN) is store
     assert isinstance(Agent._create_tracker_store(InMemoryTrackerStore(DOMAIN), DOMAIN), FailSafeTrackerStore)
 

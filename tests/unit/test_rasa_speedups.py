@@ -39,7 +39,7 @@ def _rasa_verdict(result):
 def test_same_verdicts_as_rasa(action):
     original = [_rasa_verdict(r) for r in [GOOD] + BAD]
     rasa_speedups.install()
-    assert getattr(RemoteAction, "_cached_response_validator", None) is not None
+    assert "_validate_action_result" in rasa_speedups.installed()
     cached = [_outcome(action, r) for r in [GOOD] + BAD]
     assert cached[0] is True and original[0] is True
     assert [c[0] for c in cached[1:]] == ["refused"] * len(BAD)
@@ -51,7 +51,7 @@ def test_event_types_resolve_as_before():
     from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
     rasa_speedups.install()
-    assert getattr(Event, "_resolve_by_type_uncached", None) is not None
+    assert "resolve_by_type" in rasa_speedups.installed()
     for _ in range(2):  # the second round comes from the table
         assert Event.resolve_by_type("slot") is SlotSet
         assert Event.resolve_by_type("user") is UserUttered
@@ -128,7 +128,7 @@ def test_valid_responses_skip_the_whole_schema(action, monkeypatch):
     def whole_schema(_result):
         raise AssertionError("went through the whole schema")
 
-    monkeypatch.setattr(RemoteAction._cached_response_validator, "iter_errors", whole_schema)
+    monkeypatch.setattr(RemoteAction._validate_action_result.whole_schema, "iter_errors", whole_schema)
     assert action._validate_action_result(GOOD) is True
     assert action._validate_action_result(MORE[1]) is True
 
