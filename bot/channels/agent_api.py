@@ -1,6 +1,10 @@
 """The help desk's HTTP API (OpenAPI at /api/agent/openapi.json), the agents' live socket.io namespace
 (`/agent`), and the outgoing webhook (HMAC-signed) on new hand-offs and buyer messages.
 
+Codes come with plain words next to them (bot/helpdesk/labels.py): `status` and `status_label`, `reason` and
+`reason_label`, `problems` and `problem_labels`, `resolution` and `resolution_label`, a history event's `action`
+and `action_label`, the half-filled form's coded values in `form_labels`. Times are ISO 8601 in UTC.
+
 Agents sign in with the token `python -m bot agent-create` printed: no token or a wrong one -> 401, a role
 without the right -> 403, a conversation another agent holds -> 409. Every agent action is audited.
 
@@ -36,6 +40,7 @@ from bot.disputes.evidence import sniff_media_type
 from bot.disputes.model import Agent, AgentRole
 from bot.disputes.problems import PROBLEM_LABELS, ProblemCode
 from bot.review.model import ReviewItem, ReviewItemClosed, ReviewItemNotFound
+from bot.helpdesk.labels import handoff_status_label
 from bot.helpdesk.model import HandoffNotFound, HandoffTaken, NotYourHandoff
 
 log = logging.getLogger(__name__)
@@ -348,7 +353,8 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     @api.post("/conversations/{handoff_id}/claim", summary="Take the conversation (409 if another agent has it)")
     async def claim(handoff_id: HandoffId, agent: Agent = Depends(current_agent)):
         handoff = await helpdesk().claim(agent, handoff_id)
-        return {"id": handoff.id, "status": handoff.status.value, "agent": handoff.agent_name}
+        return {"id": handoff.id, "status": handoff.status.value,
+                "status_label": handoff_status_label(handoff.status), "agent": handoff.agent_name}
 
     @api.post("/conversations/{handoff_id}/messages", summary="Write to the buyer on their channel")
     async def message(handoff_id: HandoffId, body: Reply, agent: Agent = Depends(current_agent)):
@@ -357,7 +363,8 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     @api.post("/conversations/{handoff_id}/release", summary="Hand the conversation back to the bot")
     async def release(handoff_id: HandoffId, body: Release, agent: Agent = Depends(current_agent)):
         handoff = await helpdesk().release(agent, handoff_id, body.note)
-        return {"id": handoff.id, "status": handoff.status.value}
+        return {"id": handoff.id, "status": handoff.status.value,
+                "status_label": handoff_status_label(handoff.status)}
 
     @api.post("/conversations/{handoff_id}/disputes", summary="File a dispute for the buyer")
     async def file_dispute(handoff_id: HandoffId, body: NewDispute, agent: Agent = Depends(current_agent)):

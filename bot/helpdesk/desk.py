@@ -15,6 +15,8 @@ import anyio
 
 from bot.disputes.errors import NotAllowed
 from bot.disputes.model import Agent, AgentRole, DisputeStatus
+from bot.helpdesk.labels import (action_label, form_labels, handoff_reason_label, handoff_status_label,
+                                  problem_labels, resolution_label, status_label)
 from bot.helpdesk.model import Handoff, HandoffReason, HandoffStatus, NotYourHandoff
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ class HelpDesk:
         last = await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 1)
         return {"id": handoff.id, "channel": handoff.channel, "buyer_id": handoff.buyer_id,
                 "reason": handoff.reason.value, "status": handoff.status.value,
+                "reason_label": handoff_reason_label(handoff.reason),
+                "status_label": handoff_status_label(handoff.status),
                 "agent": handoff.agent_name, "requested_at": handoff.requested_at.isoformat(),
                 "position": position,
                 "last_message": (last[0].get("text") or "")[:200] if last else ""}
@@ -102,11 +106,17 @@ class HelpDesk:
                                "can_open_dispute": s.eligibility.can_open, "why_not": s.eligibility.reason})
             for d in await _run(disputes.list_disputes, handoff.buyer_id):
                 full = await _run(disputes.dispute_status, handoff.buyer_id, d.dispute.number)
-                claim = full.dispute.claim
+                claim, offer = full.dispute.claim, full.dispute.seller_offer
                 cases.append({
                     "number": full.dispute.number, "order": full.order.number, "item": full.order.item,
                     "status": full.dispute.status.value, "received": claim.received,
                     "problems": [p.value for p in claim.problems], "resolution": claim.resolution.value,
+                    "status_label": status_label(full.dispute.status),
+                    "problem_labels": problem_labels(claim.problems),
+                    "resolution_label": resolution_label(claim.resolution),
+                    "seller_offer": None if offer is None else {
+                        "resolution": offer.resolution.value, "resolution_label": resolution_label(offer.resolution),
+                        "amount": None if offer.amount is None else f"{offer.amount:.2f}"},
                     "refund_amount": None if claim.refund_amount is None else f"{claim.refund_amount:.2f}",
                     "description": claim.description,
                     "seller_deadline": full.dispute.seller_deadline.isoformat(),
@@ -114,7 +124,8 @@ class HelpDesk:
                                   "url": f"/api/agent/conversations/{handoff.id}/evidence/{e.sha256}"}
                                  for e in full.evidence],
                     "history": [{"at": ev.at.isoformat(), "who": ev.actor.name or ev.actor.kind.value,
-                                 "actor": ev.actor.kind.value, "action": ev.action} for ev in full.history],
+                                 "actor": ev.actor.kind.value, "action": ev.action,
+                                 "action_label": action_label(ev.action)} for ev in full.history],
                 })
         transcript = await _run(self._services.transcripts.messages, handoff.conversation_id, 0, 500)
         for message in transcript:  # files the buyer sent while waiting or talking to the agent
@@ -122,13 +133,15 @@ class HelpDesk:
                 if attachment.get("sha256"):
                     attachment["url"] = f"/api/agent/conversations/{handoff.id}/evidence/{attachment['sha256']}"
         draft = dict(handoff.draft)
+        form = {k: v for k, v in draft.items() if v not in (None, "", [])}
         draft_files = [{"name": f.get("name"), "url": f"/api/agent/conversations/{handoff.id}/evidence/{f['sha256']}"}
                        for f in draft.pop("evidence_files", None) or [] if isinstance(f, dict) and f.get("sha256")]
         return {
             "id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
             "status": handoff.status.value, "reason": handoff.reason.value, "agent": handoff.agent_name,
+            "status_label": handoff_status_label(handoff.status), "reason_label": handoff_reason_label(handoff.reason),
             "requested_at": handoff.requested_at.isoformat(), "buyer": buyer, "orders": orders,
-            "form_so_far": {k: v for k, v in draft.items() if v not in (None, "", [])}, "form_evidence": draft_files,
+            "form_so_far": form, "form_labels": form_labels(form), "form_evidence": draft_files,
             "disputes": cases,
             "transcript": transcript,
             "audit": await _run(self._store.audit_log, handoff.id, 100),
@@ -263,4 +276,5 @@ class HelpDesk:
                  "decide_dispute": f"The Dispute Team decided dispute {number}: "
                                    + ("in your favour." if status is DisputeStatus.RESOLVED else "closed.")}
         await self._say_to_buyer(handoff, words[action], sender="agent", agent_name=agent.name)
-        return {"number": number, "status": status.value, "order": details.order.number}
+        return {"number": number, "status": status.value, "status_label": status_label(status),
+                "order": details.order.number}

@@ -1,9 +1,11 @@
-"""The agent console's Review view in headless Chromium (a served gateway with a stand-in Rasa: the view reads the
-store, not the model): an admin sees the messages the bot was unsure about with what it predicted, labels one,
-discards another; an agent does not get the view at all."""
+"""The agent console in headless Chromium (a served gateway with a stand-in Rasa: the console reads the store, not
+the model): an admin sees the messages the bot was unsure about with what it predicted, labels one, discards
+another; an agent does not get the Review view at all; a case reads in words and in the agent's own time zone."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -82,3 +84,58 @@ def test_an_agent_gets_no_review_view(desk, browser):  # noqa: F811
     page.get_by_text("Omar (agent)").wait_for()
     assert page.get_by_role("button", name="Review").count() == 0
     assert page.locator("#review").is_hidden()
+
+
+def test_a_case_reads_in_words_and_in_the_agents_time_zone(desk, browser):  # noqa: F811
+    from sqlalchemy import update
+
+    from bot.helpdesk.model import HandoffReason
+    from bot.store import tables as t
+
+    services = desk.services
+    # anna's seeded disputes wait for the seller, are escalated, resolved; one more gets the seller's offer.
+    earbuds = services.disputes.open_dispute("anna", "8190334512007781", received=True, problems=["wrong_item"],
+                                             resolution="another_item", description="Got a cable, not earbuds.")
+    services.disputes.seller_offer("s-soundwave", earbuds.dispute.number, "partial_refund", "12.50", "half back?")
+    handoff, _ = services.handoffs.open("web:anna:words", "web", "anna", HandoffReason.ASKED, {
+        "dispute_order": "8190334512007782", "item_received": True, "problems": ["color_mismatch"],
+        "resolution": "partial_refund"})
+    asked = (datetime.now(timezone.utc) - timedelta(minutes=5, seconds=10)).replace(microsecond=0)
+    with services.engine.begin() as conn:
+        conn.execute(update(t.handoffs).where(t.handoffs.c.id == handoff.id).values(requested_at=asked))
+
+    page = browser(1366, 900).new_page()
+    zone = "Asia/Kolkata"  # UTC+5:30, so a time shown in UTC would not pass for local
+    page.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": zone})
+    page.clock.install()  # time runs as usual; fast_forward below lets a minute pass at once
+    sign_in(page, desk, desk.agent)
+    item = page.get_by_role("option").filter(has_text="anna")
+    item.click()
+    case = page.locator("#case")
+    case.get_by_text("Waiting for the seller").first.wait_for()
+
+    shown = page.locator("#console").inner_text()
+    assert not re.findall(r"\b[a-z]+_[a-z_]+\b", shown), shown  # no raw code anywhere
+    for words in ("Seller offered something else", "Another item sent", "Partial refund 12.50", "Wrong item sent",
+                  "With the Dispute Team", "Resolved for the buyer", "Size not as described", "Color not as described",
+                  "Opened the dispute", "Seller made an offer", "Waiting for a person", "Asked for a person"):
+        assert words in shown, words
+
+    since = item.locator("time")
+    assert since.inner_text() == "5 min ago"
+    assert since.get_attribute("datetime") == asked.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    local = asked.astimezone(ZoneInfo(zone))
+    tooltip = since.get_attribute("title")
+    assert "GMT+5:30" in tooltip and (local.strftime("%H:%M") in tooltip or local.strftime("%I:%M") in tooltip), \
+        tooltip
+    assert case.locator("time").first.inner_text() == "5 min ago"  # "Since"
+    history = case.locator("li.who time").all_inner_texts()
+    assert "just now" in history  # the offer on the earbuds
+    day = re.compile(r"[A-Z][a-z]{2} \d{1,2}(, \d{4})?|\d{1,2} [A-Z][a-z]{2}( \d{4})?")
+    assert any(day.fullmatch(h) for h in history), history  # the seeded events, days ago: a date
+    screenshot(page, "agent-console-words")
+    case.get_by_role("heading", name="Disputes").evaluate("h => h.scrollIntoView()")
+    screenshot(page, "agent-console-words-disputes")
+
+    page.clock.fast_forward("01:00")  # relative times refresh every minute
+    page.wait_for_function("document.querySelector('#queue time').textContent === '6 min ago'")

@@ -203,3 +203,46 @@ async def test_files_sent_during_a_hand_off_reach_the_agent(desk):
     assert other.status_code == 404
     assert not [r for r in desk.rasa.received if r["message"] == "/send_evidence"]  # the bot was not asked
     await anna.close()
+
+
+async def test_codes_come_with_words_for_the_console(desk):
+    """Every code the console shows comes with its label (bot/helpdesk/labels.py), next to the code itself."""
+    anna, _, _ = await _buyer_asks_for_a_person(desk)
+    shoes = next(d for d in desk.services.disputes.list_disputes("anna") if d.order.number == "8190334512007787")
+    desk.services.disputes.seller_offer("s-sportmax", shoes.dispute.number, "partial_refund", "12.50", "half back?")
+
+    [item] = call(desk, "GET", "/queue", desk.agent).json()
+    assert (item["status"], item["status_label"]) == ("queued", "Waiting for a person")
+    assert (item["reason"], item["reason_label"]) == ("asked", "Asked for a person")
+    await wait_until_async(lambda: desk.hook.calls, 10, "the hand-off at the webhook")
+    created = json.loads(desk.hook.calls[0][1])  # what agent consoles get on their socket too
+    assert created["event"] == "handoff.created" and created["data"]["status_label"] == "Waiting for a person"
+
+    case = call(desk, "GET", f"/conversations/{item['id']}", desk.agent).json()
+    assert (case["status_label"], case["reason_label"]) == ("Waiting for a person", "Asked for a person")
+    assert case["form_so_far"]["problems"] == ["damaged"]  # unchanged: the words are beside it
+    assert case["form_labels"] == {"problems": ["Damaged"]}
+    disputes = {d["status"]: d for d in case["disputes"]}
+    assert {"seller_offered", "escalated", "resolved"} <= set(disputes)
+    offered = disputes["seller_offered"]
+    assert offered["status_label"] == "Seller offered something else"
+    assert (offered["problems"], offered["problem_labels"]) == (["size_mismatch"], ["Size not as described"])
+    assert (offered["resolution"], offered["resolution_label"]) == ("partial_refund", "Partial refund")
+    assert offered["seller_offer"] == {"resolution": "partial_refund", "resolution_label": "Partial refund",
+                                       "amount": "12.50"}
+    assert [h["action_label"] for h in offered["history"]] == ["Opened the dispute", "Seller made an offer"]
+    charger = disputes["escalated"]
+    assert (charger["status_label"], charger["problem_labels"], charger["seller_offer"]) == \
+        ("With the Dispute Team", ["Does not work properly"], None)
+    assert disputes["resolved"]["status_label"] == "Resolved for the buyer"
+    for d in case["disputes"]:
+        assert all(h["action_label"] and "_" not in h["action_label"] for h in d["history"])
+
+    claimed = call(desk, "POST", f"/conversations/{item['id']}/claim", desk.agent).json()
+    assert (claimed["status"], claimed["status_label"]) == ("claimed", "Being handled")
+    filed = call(desk, "POST", f"/conversations/{item['id']}/disputes", desk.agent, order_number="8190334512007781",
+                 received=True, problems=["color_mismatch"], resolution="another_item", description="Wrong colour")
+    assert (filed.json()["status"], filed.json()["status_label"]) == ("awaiting_seller", "Waiting for the seller")
+    released = call(desk, "POST", f"/conversations/{item['id']}/release", desk.agent).json()
+    assert (released["status"], released["status_label"]) == ("released", "Back with the bot")
+    await anna.close()
