@@ -13,12 +13,13 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run run-scaled test install model db seed clean help nlu-report bench conv-report faults
+.PHONY: run run-scaled test check install model db seed clean help nlu-report bench conv-report faults
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - install, migrate, seed, train if needed, start everything on 127.0.0.1"
-	@echo "make test  - install, train if needed, run the whole test suite"
+	@echo "make test  - install, static checks, train if needed, run the whole test suite"
+	@echo "make check - import contracts (lint-imports), ruff and mypy on bot/ and actions/ (pyproject.toml)"
 	@echo "make run-scaled - the same on PostgreSQL and Redis with several workers and two gateways"
 
 $(PY):
@@ -78,7 +79,17 @@ run-scaled: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	export GATEWAY_PROCESSES="$${GATEWAY_PROCESSES:-2}"; \
 	$(PY) -m bot db-create && $(PY) -m bot migrate && $(PY) -m bot seed --if-empty && exec $(PY) -m bot run
 
-test: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
+# Static checks, configured in pyproject.toml: the import contracts (layers; the domain free of Rasa, HTTP and SQL;
+# actions only through services), ruff and mypy. All three run so one pass shows every failure; any failure fails.
+check: $(INSTALLED)
+	@status=0; \
+	$(VENV)/bin/lint-imports || status=1; \
+	$(PY) -m ruff check bot actions || status=1; \
+	$(PY) -m mypy bot actions || status=1; \
+	exit $$status
+
+# The static checks come first: a broken contract or a type error fails the build before any model is trained.
+test: check $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Cross-validation on data/nlu.yml and scores on the held-out real buyer messages (../shared/evals);

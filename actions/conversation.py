@@ -1,20 +1,19 @@
 """Fallback in two stages, and asking for a person."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 
 from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
-
 from bot.disputes.matching import match_orders
 
 from .common import button, buyer_id, dispute_buttons, follow_up_of, previous_answer, services
-from .replies import dispute_text
 from .dispute_form import answer_again, ask_current_step, named_order, start_instead
 from .disputes import ActionConfirmPending
+from .replies import dispute_text
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
 
 FALLBACK = "action_fallback"
@@ -28,7 +27,7 @@ def previous_turn_was_fallback(tracker: Tracker) -> bool:
 class ActionFallback(Action):
     """First miss: ask to rephrase. Second miss in a row: offer a person and the main options."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return FALLBACK
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -45,9 +44,9 @@ class ActionFallback(Action):
             if chosen is not None:  # "the second one": the answer to "Which dispute?", not a miss
                 return await carry_on_with(chosen, pick_for, dispatcher, tracker, domain)
         outside_form = buyer is not None and not tracker.active_loop.get("name")
-        summaries = services().disputes.list_orders(buyer) if outside_form else []
+        summaries = services().disputes.list_orders(buyer) if buyer is not None and outside_form else []
         disputed = disputed_order_named(tracker, summaries) if outside_form else None
-        if disputed is not None:
+        if disputed is not None and buyer is not None:  # (outside_form implies a buyer)
             # "whats up with the charger case": one order with a dispute fits the words, so its status.
             details = services().disputes.dispute_status(buyer, disputed.dispute_number)
             dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
@@ -91,7 +90,7 @@ class ActionLastResort(Action):
     """Replaces Rasa's default fallback, which answers nothing when no rule or story fits (utter_default is not
     defined): the buyer hears what the bot can do now, with the current step's question and buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -132,7 +131,7 @@ def draft_of(tracker: Tracker) -> dict:
 class ActionRequestHuman(Action):
     """Asks the gateway (custom payload) to queue the conversation for the help desk, with the form so far."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -153,7 +152,7 @@ class ActionRequestHuman(Action):
 class ActionBackToBot(Action):
     """The help desk handed the conversation back (the gateway says what happened in the metadata)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_back_to_bot"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:

@@ -1,8 +1,9 @@
 """The dispute form: start it, fill it from each turn, ask for each field, file the dispute at the end."""
 from __future__ import annotations
 
+import logging
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Type
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -14,9 +15,6 @@ from bot.conversation import draft as form
 from bot.disputes.errors import DomainError
 from bot.disputes.evidence import Upload
 from bot.disputes.model import Resolution
-
-import logging
-
 from bot.nlu.problem_cues import cue_codes
 
 from .common import (
@@ -96,7 +94,7 @@ class ActionStartDispute(Action):
     """Before the form: the order named in the message may already have a dispute (its status is told), may be
     too late (the reason and what to do instead), or may have a draft the buyer left (it is picked up)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_start_dispute"
 
     events_when_stopped = [SlotSet("can_start_dispute", False)]
@@ -181,11 +179,11 @@ class ValidateDisputeForm(FormValidationAction):
     """Reads every turn through bot.conversation.draft; `required_slots` says which fields the form still
     collects (they depend on the answers: not received means no problems or resolution to ask)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_dispute_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> List[Text]:
+    async def required_slots(self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[str]:
         return form.required_slots(_draft(tracker))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
@@ -205,7 +203,7 @@ class ValidateDisputeForm(FormValidationAction):
             requested_slot=requested,
             attachments=(message.get("metadata") or {}).get("attachments") or (),
             confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
-            problem_guesses=[(g.get("code"), float(g.get("confidence") or 0)) for g in
+            problem_guesses=[(g.get("code") or "", float(g.get("confidence") or 0)) for g in
                              message.get("problem_ranking") or [] if isinstance(g, dict)],
             problem_cues=cue_codes(message.get("text") or ""),
         )
@@ -256,7 +254,7 @@ RESOLUTION_CHANGE_TITLES = {"full_refund": "Change to a full refund", "partial_r
 
 
 class ActionAskDisputeOrder(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_dispute_order"
 
     @needs_buyer
@@ -274,7 +272,7 @@ EVIDENCE_QUESTION = ("Photos or a short video make a dispute much stronger. Send
 
 
 class ActionAskEvidenceDone(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{form.EVIDENCE}"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -289,7 +287,7 @@ class ActionAskEvidenceDone(Action):
 
 
 class ActionAskRefundAmount(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_refund_amount"
 
     @needs_buyer
@@ -303,7 +301,7 @@ class ActionAskRefundAmount(Action):
 class ActionAskConfirmFiling(Action):
     """Shows the summary of the draft and asks for an explicit yes before anything is filed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_confirm_filing"
 
     @needs_buyer
@@ -384,7 +382,7 @@ class ActionFileDispute(Action):
     """After the form: files a confirmed draft the form did not file itself (the form normally files on the
     final yes, see `file_or_keep`), so a confirmation is never dropped."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_file_dispute"
 
     @needs_buyer
@@ -396,7 +394,7 @@ class ActionFileDispute(Action):
 
 
 class ActionStopForm(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
@@ -409,8 +407,10 @@ class ActionStopForm(Action):
 
 
 
-ASKERS = {form.ORDER: ActionAskDisputeOrder, form.EVIDENCE: ActionAskEvidenceDone, form.AMOUNT: ActionAskRefundAmount,
-          form.CONFIRM: ActionAskConfirmFiling}
+ASKERS: Dict[str, Type[Action]] = {
+    form.ORDER: ActionAskDisputeOrder, form.EVIDENCE: ActionAskEvidenceDone, form.AMOUNT: ActionAskRefundAmount,
+    form.CONFIRM: ActionAskConfirmFiling,
+}
 
 
 async def ask_current_step(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> bool:
@@ -448,6 +448,8 @@ async def answer_again(action_name: str, dispatcher: CollectingDispatcher, track
     from .disputes import ActionDisputeStatus, ActionRefundStatus
     from .orders import ActionCheckProtection
 
-    action = {"action_check_protection": ActionCheckProtection, "action_dispute_status": ActionDisputeStatus,
-              "action_refund_status": ActionRefundStatus}[action_name]()
+    by_name: Dict[str, Type[Action]] = {"action_check_protection": ActionCheckProtection,
+                                        "action_dispute_status": ActionDisputeStatus,
+                                        "action_refund_status": ActionRefundStatus}
+    action = by_name[action_name]()
     return list(await action.run(dispatcher, tracker, domain) or [])

@@ -1,15 +1,15 @@
 """Following and changing disputes: status, refund, escalate, cancel, modify (with an explicit yes)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation import answers
 from bot.conversation.draft import NO_FILE_CAME
-from bot.disputes.matching import match_orders
 from bot.disputes.evidence import Upload
+from bot.disputes.matching import match_orders
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 
@@ -72,7 +72,7 @@ def _disputes_to_show(tracker, buyer: str, first: Callable[[DisputeDetails], boo
 
 
 class ActionDisputeStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_dispute_status"
 
     @needs_buyer
@@ -97,7 +97,7 @@ class ActionDisputeStatus(Action):
 
 
 class ActionRefundStatus(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_refund_status"
 
     @needs_buyer
@@ -121,7 +121,7 @@ def ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
 class ActionEscalateDispute(Action):
     events_when_stopped = CLEAR_PENDING
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_escalate_dispute"
 
     @needs_buyer
@@ -147,7 +147,7 @@ class ActionEscalateDispute(Action):
 class ActionCancelDispute(Action):
     events_when_stopped = CLEAR_PENDING
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_dispute"
 
     @needs_buyer
@@ -175,7 +175,7 @@ class ActionModifyDispute(Action):
 
     events_when_stopped = CLEAR_PENDING
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_modify_dispute"
 
     @needs_buyer
@@ -255,7 +255,7 @@ class ActionConfirmPending(Action):
 
     events_when_stopped = CLEAR_PENDING
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_confirm_pending"
 
     @needs_buyer
@@ -295,7 +295,7 @@ class ActionAttachEvidence(Action):
     """Files sent outside the dispute form: attached to the dispute being changed, the one the buyer picks,
     or their only open dispute. Files wait in `pending_evidence` while the bot asks which dispute."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_attach_evidence"
 
     @needs_buyer
@@ -308,6 +308,7 @@ class ActionAttachEvidence(Action):
             return []
         svc = services()
         pending = tracker.get_slot("pending_action") or ""
+        details: Optional[DisputeDetails]
         if tracker.get_slot("awaiting_changes") and pending.startswith("modify:"):
             details = svc.disputes.dispute_status(buyer, pending.split(":", 1)[1])
         else:

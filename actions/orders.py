@@ -1,7 +1,7 @@
 """Orders and the Buyer Protection timer."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List
 
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
@@ -11,7 +11,7 @@ from .replies import orders_text, protection_text
 
 
 class ActionListOrders(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_orders"
 
     @needs_buyer
@@ -23,7 +23,7 @@ class ActionListOrders(Action):
 class ActionCheckProtection(Action):
     """Days left for the order the buyer names (number, item or 'my last order'), or for all of them."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_protection"
 
     @needs_buyer

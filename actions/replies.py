@@ -30,7 +30,7 @@ def problems_text(codes) -> str:
 def order_line(summary: OrderSummary) -> str:
     order = summary.order
     line = f"• {order.item} — order {order.number}, {money(order.price, order.currency)}"
-    if summary.dispute_number:
+    if summary.dispute_number and summary.dispute_status is not None:
         return f"{line}: dispute {summary.dispute_number} ({summary.dispute_status.value.replace('_', ' ')})"
     if order.protection_ends_at is None:
         return f"{line}: not shipped yet"
@@ -48,9 +48,10 @@ def orders_text(summaries: List[OrderSummary]) -> str:
 
 def protection_text(summary: OrderSummary, min_days: int) -> str:
     order = summary.order
-    if summary.eligibility.can_open:
+    ends = order.protection_ends_at
+    if summary.eligibility.can_open and ends is not None:  # (it can open only while protection runs)
         return (f"Order {order.number} ({order.item}) has {summary.protection_days_left} days of Buyer Protection "
-                f"left, until {day(order.protection_ends_at)}. You can open a dispute until {min_days} days "
+                f"left, until {day(ends)}. You can open a dispute until {min_days} days "
                 "are left.")
     return summary.eligibility.reason
 

@@ -3,7 +3,7 @@ problem with an order (a dispute is started with those facts), or an order named
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Type
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -29,7 +29,7 @@ from .disputes import (
 from .replies import protection_text
 
 # What "Which dispute?" was asked for, and the action that carries on once the dispute is known.
-PICKERS = {
+PICKERS: Dict[str, Type[Action]] = {
     "escalate_dispute": ActionEscalateDispute,
     "cancel_dispute": ActionCancelDispute,
     "modify_dispute": ActionModifyDispute,
@@ -130,7 +130,7 @@ class ActionTriage(Action):
 
     events_when_stopped = [SlotSet("can_start_dispute", False)]
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_triage"
 
     @needs_buyer

@@ -119,7 +119,8 @@ def resolution_in(text: str) -> Optional[str]:
 # ---- amounts ------------------------------------------------------------------------------------------
 
 _MONEY = r"(?:us\$|\$|€|£|usd|eur|gbp|dollars?|bucks|euros?)"
-_WITH_CURRENCY = re.compile(rf"(?:{_MONEY}\s*(\d{{1,9}}(?:[.,]\d{{1,2}})?)\b|\b(\d{{1,9}}(?:[.,]\d{{1,2}})?)\s*{_MONEY})")
+_WITH_CURRENCY = re.compile(rf"(?:{_MONEY}\s*(\d{{1,9}}(?:[.,]\d{{1,2}})?)\b"
+                            rf"|\b(\d{{1,9}}(?:[.,]\d{{1,2}})?)\s*{_MONEY})")
 _BARE = re.compile(r"(?<![\w.,-])(\d{1,9}(?:[.,]\d{1,2})?)(?![\w]|[.,]\d)")
 _HALF = re.compile(r"\b(half|50 ?%|fifty percent)\b")
 _ALL = re.compile(r"\b(all of it|all|everything|the whole (thing|price|amount)|full price|full amount|the lot)\b")

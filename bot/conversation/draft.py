@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.disputes.errors import InvalidInput
-
-from . import answers
 from bot.disputes.inputs import parse_amount, parse_order_number
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.problems import ProblemCode
 from bot.disputes.services import OrderSummary
+
+from . import answers
 
 # Slot names, in the order the official form asks for them.
 ORDER = "dispute_order"
@@ -172,13 +172,13 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         put(EVIDENCE, True)  # "... no photos sorry" in a message full of facts
 
     if asked == CONFIRM and CONFIRM not in out.slots:
-        said = answers.yes_or_no(turn.text)
-        if said is None and turn.intent in ("affirm", "deny"):
-            said = turn.intent == "affirm"
+        confirmed = answers.yes_or_no(turn.text)
+        if confirmed is None and turn.intent in ("affirm", "deny"):
+            confirmed = turn.intent == "affirm"
         changed = any(slot != CONFIRM for slot in out.slots)
-        if said is True and not changed:
+        if confirmed is True and not changed:
             put(CONFIRM, True)
-        elif said is False and not changed:
+        elif confirmed is False and not changed:
             out.messages.append(WHAT_TO_CHANGE)
             put(CONFIRM, None)
     return out

@@ -86,7 +86,8 @@ class ConcurrentUpdate(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This dispute was changed by someone else a moment ago. Nothing was saved; please look at it again and retry."
+            "This dispute was changed by someone else a moment ago. "
+            "Nothing was saved; please look at it again and retry."
         )
 
 

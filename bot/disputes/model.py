@@ -63,15 +63,15 @@ class Actor:
     name: str = ""
 
     @classmethod
-    def buyer(cls, buyer_id: str) -> "Actor":
+    def buyer(cls, buyer_id: str) -> Actor:
         return cls(ActorKind.BUYER, buyer_id)
 
     @classmethod
-    def seller(cls, seller_id: str) -> "Actor":
+    def seller(cls, seller_id: str) -> Actor:
         return cls(ActorKind.SELLER, seller_id)
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls(ActorKind.SYSTEM, "system", "Buyer Protection")
 
 
@@ -150,12 +150,13 @@ class Claim:
         refund_amount: Optional[Decimal],
         description: str,
         price: Decimal,
-    ) -> "Claim":
+    ) -> Claim:
         problems = tuple(dict.fromkeys(problems))  # de-duplicate, keep the buyer's order
         if not received:
             if problems and problems != (ProblemCode.NOT_RECEIVED,):
                 raise InvalidInput(
-                    "If the item never arrived, the problem is 'item not received'; other problems need the item in hand."
+                    "If the item never arrived, the problem is 'item not received'; "
+                    "other problems need the item in hand."
                 )
             problems = (ProblemCode.NOT_RECEIVED,)
             if resolution is not Resolution.FULL_REFUND:

@@ -140,7 +140,7 @@ class DisputeService:
     def evidence_bytes(self, buyer_id: str, dispute_number: object, evidence_id: int) -> tuple[EvidenceFile, bytes]:
         with self._uow() as uow:
             dispute = self._own_dispute(uow, buyer_id, dispute_number)
-            for item in uow.evidence.list_for_dispute(dispute.id):
+            for item in uow.evidence.list_for_dispute(_id(dispute)):
                 if item.id == evidence_id:
                     return item, self._storage.get(item.sha256)
         raise InvalidInput("That file is not part of this dispute.")
@@ -163,7 +163,8 @@ class DisputeService:
         """Unfiled drafts, newest first, on orders that can still get a dispute (the others are dropped)."""
         now = self._clock.now()
         with self._uow() as uow:
-            kept, stale = [], []
+            kept: List[DisputeDraft] = []
+            stale: List[DisputeDraft] = []
             for draft in uow.drafts.list_for_buyer(buyer_id):
                 order = uow.orders.get_for_buyer(buyer_id, draft.order_number)
                 verdict = order and eligibility(order, uow.disputes.get_by_order(order.id), now, self.rules)
@@ -299,7 +300,7 @@ class DisputeService:
             if expected_version is not None and expected_version != dispute.version:
                 raise ConcurrentUpdate()
             dispute.require_open()
-            order = uow.orders.get(dispute.order_id)
+            order = _order_of(uow, dispute)
             old = dispute.claim
             claim = Claim.build(
                 received=old.received,
@@ -372,7 +373,7 @@ class DisputeService:
             self._event(uow, dispute, Actor.seller(seller_id), "seller_accepted", {}, now)
             claim = dispute.claim
             if claim.resolution is Resolution.FULL_REFUND:
-                self._refund(uow, dispute, uow.orders.get(dispute.order_id).price, now)
+                self._refund(uow, dispute, _order_of(uow, dispute).price, now)
             elif claim.resolution is Resolution.PARTIAL_REFUND:
                 self._refund(uow, dispute, claim.refund_amount, now)
             uow.disputes.save(dispute)
@@ -398,9 +399,10 @@ class DisputeService:
         now = self._clock.now()
         with self._uow() as uow:
             dispute = self._sellers_dispute(uow, seller_id, dispute_number)
-            order = uow.orders.get(dispute.order_id)
+            order = _order_of(uow, dispute)
             dispute.seller_proposes(SellerOffer(offered, value), order.price, text)
             offer = dispute.seller_offer
+            assert offer is not None  # seller_proposes just set it
             self._event(uow, dispute, Actor.seller(seller_id), "seller_offered",
                         {"resolution": offer.resolution.value, "amount": _money(offer.amount), "note": text}, now)
             uow.disputes.save(dispute)
@@ -421,7 +423,7 @@ class DisputeService:
             dispute = uow.disputes.get_by_number(_dispute_number(dispute_number))
             if dispute is None:
                 raise DisputeNotFound(str(dispute_number))
-            order = uow.orders.get(dispute.order_id)
+            order = _order_of(uow, dispute)
             if in_buyers_favour and amount is not None:
                 check_refund_amount(amount, order.price)
             dispute.decide(now, in_buyers_favour, text)
@@ -471,11 +473,11 @@ class DisputeService:
         seller_left = days_left(dispute.seller_deadline, now) if dispute.status is DisputeStatus.AWAITING_SELLER else 0
         return DisputeDetails(
             dispute=dispute,
-            order=uow.orders.get(dispute.order_id),
+            order=_order_of(uow, dispute),
             seller_days_left=seller_left,
-            evidence=uow.evidence.list_for_dispute(dispute.id),
-            refund=uow.refunds.get_for_dispute(dispute.id),
-            history=uow.events.list_for_dispute(dispute.id) if with_history else [],
+            evidence=uow.evidence.list_for_dispute(_id(dispute)),
+            refund=uow.refunds.get_for_dispute(_id(dispute)),
+            history=uow.events.list_for_dispute(_id(dispute)) if with_history else [],
         )
 
     @staticmethod
@@ -497,7 +499,7 @@ class DisputeService:
                 now: datetime) -> List[EvidenceFile]:
         if not uploads:
             return []
-        existing = uow.evidence.list_for_dispute(dispute.id)
+        existing = uow.evidence.list_for_dispute(_id(dispute))
         known = {e.sha256 for e in existing}
         fresh = []
         for upload in uploads:
@@ -506,18 +508,19 @@ class DisputeService:
                 known.add(sha)
                 fresh.append((upload, sha))
         check_dispute_totals(len(existing), sum(e.size for e in existing), [u for u, _ in fresh], self.rules)
-        added = [uow.evidence.add(dispute.id, u, sha, actor, now) for u, sha in fresh]
+        added = [uow.evidence.add(_id(dispute), u, sha, actor, now) for u, sha in fresh]
         if added:
             self._event(uow, dispute, actor, "evidence_added",
                         {"files": [{"name": e.display_name, "type": e.media_type, "size": e.size} for e in added]},
                         now)
         return added
 
-    def _refund(self, uow: UnitOfWork, dispute: Dispute, amount: Decimal, now: datetime) -> None:
-        order = uow.orders.get(dispute.order_id)
+    def _refund(self, uow: UnitOfWork, dispute: Dispute, amount: Optional[Decimal], now: datetime) -> None:
+        assert amount is not None, "a partial refund always has its amount (Claim and SellerOffer check it)"
+        order = _order_of(uow, dispute)
         refund = uow.refunds.add(Refund(
             id=0,
-            dispute_id=dispute.id,
+            dispute_id=_id(dispute),
             amount=amount,
             currency=order.currency,
             method=REFUND_METHOD,
@@ -531,7 +534,20 @@ class DisputeService:
 
     @staticmethod
     def _event(uow: UnitOfWork, dispute: Dispute, actor: Actor, action: str, detail: dict, now: datetime) -> None:
-        uow.events.add(DisputeEvent(dispute_id=dispute.id, at=now, actor=actor, action=action, detail=detail))
+        uow.events.add(DisputeEvent(dispute_id=_id(dispute), at=now, actor=actor, action=action, detail=detail))
+
+
+def _id(dispute: Dispute) -> int:
+    """The id of a dispute the store has (every dispute the services hold was loaded or just added)."""
+    assert dispute.id is not None, dispute.number
+    return dispute.id
+
+
+def _order_of(uow: UnitOfWork, dispute: Dispute) -> Order:
+    """The order a stored dispute is about (a foreign key: it always exists)."""
+    order = uow.orders.get(dispute.order_id)
+    assert order is not None, dispute.order_id
+    return order
 
 
 def _dispute_of(uow: UnitOfWork, dispute_number: object, may_see: Callable[[Dispute], bool]) -> Dispute:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import numpy as np
 
 TEXT_FEATURE_NAMES = ["words", "chars"]  # bot.nlu.text_features
-_RECENT_FEATURES: "OrderedDict[tuple, Any]" = OrderedDict()
+_RECENT_FEATURES: OrderedDict[tuple, Any] = OrderedDict()
 _RECENT_LIMIT = 8  # the components of one message run one after the other; a few messages is plenty
 
 
@@ -91,7 +91,7 @@ class StackedBinaryLogistic:
         self.classes_ = classes
 
     @classmethod
-    def from_fitted(cls, ovr: Any) -> Optional["StackedBinaryLogistic"]:
+    def from_fitted(cls, ovr: Any) -> Optional[StackedBinaryLogistic]:
         from sklearn.linear_model import LogisticRegression
 
         estimators = getattr(ovr, "estimators_", None)

@@ -23,7 +23,8 @@ CUES: Dict[str, List[str]] = {
         r"\b(?:lost|stuck)\b.{0,20}\b(?:transit|customs|parcel|package|post|warehouse)",
         r"\b(?:parcel|package|order)\b.{0,15}\b(?:lost|stuck)\b",
         r"\btracking\b", r"\bin transit\b", r"returned to sender",
-        r"(?:says|marked|shows|status)\s+(?:as\s+)?delivered", r"where\s+is\s+my\s+(?:order|parcel|package|packge|item)",
+        r"(?:says|marked|shows|status)\s+(?:as\s+)?delivered",
+        r"where\s+is\s+my\s+(?:order|parcel|package|packge|item)",
         r"\b\d+\s*(?:days|weeks|months)\b.{0,20}\b(?:nothing|waiting|still)", r"still waiting",
         r"\bnothing (?:came|arrived)", r"\bnot deliver", r"\bstill not here\b", r"\bnot here yet\b",
         r"\bhas\s*n'?t (?:shown|turned) up\b", r"\bnever (?:showed|turned) up\b",
@@ -75,7 +76,8 @@ CUES: Dict[str, List[str]] = {
         r"\bunusable\b", r"\bonly works\b", r"\bno function",
     ],
     "rusted_faded": [
-        r"\brust", r"\bfad(?:e|ed|es|ing)\b", r"\bpeel(?!(?:ing|ed|s)?\s+off)", r"\btarnish", r"\bturned\s+(?:green|black|grey|gray|brown)",
+        r"\brust", r"\bfad(?:e|ed|es|ing)\b", r"\bpeel(?!(?:ing|ed|s)?\s+off)", r"\btarnish",
+        r"\bturned\s+(?:green|black|grey|gray|brown)",
         r"\bdiscolou?r", r"\bcolou?r\b.{0,15}\b(?:came|coming|comes|rubs?|rubbing|washes?|washed)\s+(?:off|out)",
         r"\boxidi[sz]",
     ],
@@ -124,7 +126,7 @@ def cue_vector(text: str) -> List[float]:
 
 def cue_codes(text: str) -> List[str]:
     """The codes whose cues the text matches, in the lexicon's order."""
-    return [code for code, hit in zip(CUES, cue_vector(text)) if hit]
+    return [code for code, hit in zip(CUES, cue_vector(text), strict=True) if hit]
 
 
 def cue_matrix(texts: Iterable[str], weight: float = 1.0):

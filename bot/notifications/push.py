@@ -70,7 +70,7 @@ def push_text(event: PushEvent) -> str | None:
                            "the Dispute Team now: say 'escalate'.",
         "seller_offered": "the seller offered " + ({
             "full_refund": "a full refund", "partial_refund": f"a partial refund of {_money(d, event.currency)}",
-            "another_item": "to send another item"}.get(d.get("resolution"), "a solution"))
+            "another_item": "to send another item"}.get(str(d.get("resolution")), "a solution"))
             + (f" (\"{d.get('note')}\")" if d.get("note") else "") + ". Say 'status' to accept or escalate.",
         "escalated": "the seller did not answer in time, so it is now with the Dispute Team."
                      if event.actor_kind == "system" else f"it was escalated to the Dispute Team{by_agent}.",

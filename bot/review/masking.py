@@ -53,7 +53,7 @@ def mask(text: str, names: Iterable[str] = ()) -> str:
     # Numbers first, out of the way of the phone pattern, under placeholders; their stand-ins come last.
     numbers: List[str] = []
 
-    def hold(match: "re.Match[str]") -> str:
+    def hold(match: re.Match[str]) -> str:
         numbers.append(match.group(1))
         return f"\x00{len(numbers) - 1}\x00"
 
@@ -73,10 +73,10 @@ def _mask_names(text: str, names: Iterable[str]) -> str:
         stand_ins = [FIRST_NAME_STAND_IN] + [LAST_NAME_STAND_IN] * (len(parts) - 1)
         whole = r"\s+".join(re.escape(p) for p in parts)
         text = re.sub(rf"(?<!\w){whole}(?!\w)", " ".join(stand_ins), text, flags=re.IGNORECASE)
-        for part, stand_in in zip(parts, stand_ins):
+        for part, stand_in in zip(parts, stand_ins, strict=True):
             text = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", stand_in, text, flags=re.IGNORECASE)
 
-    def introduced(match: "re.Match[str]", capitalised: bool) -> str:
+    def introduced(match: re.Match[str], capitalised: bool) -> str:
         first, last = match.group(2), match.group(3)
         if first.lower() in _NOT_NAMES or first in (FIRST_NAME_STAND_IN, LAST_NAME_STAND_IN):
             return match.group(0)

@@ -85,7 +85,7 @@ def _ranking(parse: Dict[str, Any]) -> List[Guess]:
 
 
 def _problems(parse: Dict[str, Any]) -> Tuple[ProblemGuess, ...]:
-    found = {e.get("value") for e in parse.get("entities") or []
+    found = {e["value"] for e in parse.get("entities") or []
              if isinstance(e, dict) and e.get("entity") == "problem" and isinstance(e.get("value"), str)}
     guesses: List[ProblemGuess] = []
     for entry in parse.get("problem_ranking") or []:
@@ -105,7 +105,7 @@ class TurnRecorder:
     def __init__(self, thresholds: Thresholds = Thresholds(), max_conversations: int = 5000) -> None:
         self.thresholds = thresholds
         self._max = max_conversations
-        self._conversations: "OrderedDict[str, _Conversation]" = OrderedDict()
+        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
 
     def knows(self, conversation_id: str) -> bool:
         return conversation_id in self._conversations
@@ -114,7 +114,7 @@ class TurnRecorder:
         """Rebuilds a conversation's state from events another process handled; records nothing."""
         self._conversations.pop(conversation_id, None)
         for event in events:
-            for sighting in self._feed(conversation_id, event):
+            for _sighting in self._feed(conversation_id, event):
                 pass
 
     def feed(self, event: Dict[str, Any]) -> List[Sighting]:
@@ -170,8 +170,9 @@ class TurnRecorder:
             current.asked = True
 
     def _start(self, conversation_id: str, event: Dict[str, Any]) -> _Turn:
-        text = event.get("text") if isinstance(event.get("text"), str) else ""
-        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+        raw_text, raw_parse = event.get("text"), event.get("parse_data")
+        text: str = raw_text if isinstance(raw_text, str) else ""
+        parse: Dict[str, Any] = raw_parse if isinstance(raw_parse, dict) else {}
         intent = (parse.get("intent") or {}).get("name") if isinstance(parse.get("intent"), dict) else None
         typed = bool(text.strip()) and not text.lstrip().startswith("/")
         if not typed:
@@ -185,7 +186,8 @@ class TurnRecorder:
             reasons.append(Reason.LOW_CONFIDENCE)
         if len(ranking) > 1 and ranking[0].confidence - ranking[1].confidence < self.thresholds.min_margin:
             reasons.append(Reason.AMBIGUOUS)
-        metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+        raw_metadata = event.get("metadata")
+        metadata: Dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}
         buyer = metadata.get("buyer_id")
         sighting = Sighting(
             text=text, conversation_id=conversation_id, reasons=tuple(reasons),

@@ -62,7 +62,7 @@ def render(examples: Sequence[Example], stamp: str, indent: str = "") -> str:
         by_intent.setdefault(example.intent, []).append(entry)
     yaml = YAML()
     yaml.allow_unicode = True
-    yaml.width = 1 << 16  # one line per example
+    yaml.width = 1 << 16  # type: ignore[assignment]  # one line per example (ruamel declares width as None)
     yaml.indent(mapping=2, sequence=2, offset=0)
     out = io.StringIO()
     yaml.dump([{"intent": intent, "examples": entries} for intent, entries in sorted(by_intent.items())], out)

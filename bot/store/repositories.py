@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import List, Optional
+from typing import List, Optional, overload
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.disputes.errors import ConcurrentUpdate
 from bot.disputes.evidence import CheckedUpload
 from bot.disputes.model import (
-    DisputeDraft,
     Actor,
     ActorKind,
     Agent,
@@ -20,6 +19,7 @@ from bot.disputes.model import (
     Buyer,
     Claim,
     Dispute,
+    DisputeDraft,
     DisputeEvent,
     DisputeStatus,
     EvidenceFile,
@@ -35,12 +35,19 @@ from bot.disputes.problems import ProblemCode
 
 from . import tables as t
 
-
 _CENT = Decimal("0.01")
 
 
 def to_minor(amount: Optional[Decimal]) -> Optional[int]:
     return None if amount is None else int((amount / _CENT).to_integral_value())
+
+
+@overload
+def from_minor(value: int) -> Decimal: ...
+@overload
+def from_minor(value: None) -> None: ...
+@overload
+def from_minor(value: Optional[int]) -> Optional[Decimal]: ...
 
 
 def from_minor(value: Optional[int]) -> Optional[Decimal]:
@@ -243,7 +250,8 @@ class EvidenceRepository(_Repo):
 class RefundRepository(_Repo):
     def add(self, refund: Refund) -> Refund:
         result = self._conn.execute(insert(t.refunds).values(
-            dispute_id=refund.dispute_id, amount_minor=to_minor(refund.amount), currency=refund.currency, method=refund.method,
+            dispute_id=refund.dispute_id, amount_minor=to_minor(refund.amount), currency=refund.currency,
+            method=refund.method,
             issued_at=refund.issued_at, expected_from=refund.expected_from, expected_by=refund.expected_by,
         ))
         return Refund(result.inserted_primary_key[0], refund.dispute_id, refund.amount, refund.currency,
@@ -253,8 +261,8 @@ class RefundRepository(_Repo):
         r = self._conn.execute(select(t.refunds).where(t.refunds.c.dispute_id == dispute_id)).first()
         if r is None:
             return None
-        return Refund(r.id, r.dispute_id, from_minor(r.amount_minor), r.currency, r.method, r.issued_at, r.expected_from,
-                      r.expected_by)
+        return Refund(r.id, r.dispute_id, from_minor(r.amount_minor), r.currency, r.method, r.issued_at,
+                      r.expected_from, r.expected_by)
 
 
 class IdentityRepository(_Repo):

@@ -10,8 +10,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.disputes.clock import Clock
-from bot.review.model import (Guess, ProblemGuess, ReviewItem, ReviewItemClosed, ReviewItemNotFound, ReviewStatus,
-                              Sighting, text_key)
+from bot.review.model import (
+    Guess,
+    ProblemGuess,
+    ReviewItem,
+    ReviewItemClosed,
+    ReviewItemNotFound,
+    ReviewStatus,
+    Sighting,
+    text_key,
+)
 
 from . import tables as t
 from .engine import read_connection

@@ -14,10 +14,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 
 from bot.disputes.clock import Clock, FixedClock
+from bot.disputes.evidence import EvidenceStorage
 from bot.disputes.model import OrderStatus
 from bot.disputes.policy import Rules
 from bot.disputes.services import DisputeService
-from bot.disputes.evidence import EvidenceStorage
 
 from . import tables as t
 from .repositories import to_minor
@@ -48,8 +48,8 @@ class DemoOrder:
     ordered_days_ago: int
     shipped_days_ago: Optional[int]
     delivered_days_ago: Optional[int]
-    # Days of Buyer Protection left at seed time (None before shipping, negative once ended). Six extra hours keep "16 days"
-    # from turning into 15 during the day the demo is tried.
+    # Days of Buyer Protection left at seed time (None before shipping, negative once ended). Six extra hours keep
+    # "16 days" from turning into 15 during the day the demo is tried.
     protection_days_left: Optional[int]
     note: str
 
@@ -109,7 +109,8 @@ def seed(engine: Engine, clock: Clock, rules: Rules, storage: EvidenceStorage) -
         conn.execute(insert(t.buyers), [dict(id=i, name=n, email=e) for i, n, e in BUYERS])
         conn.execute(insert(t.sellers), [dict(id=i, name=n) for i, n in SELLERS])
         conn.execute(insert(t.orders), [
-            dict(number=o.number, buyer_id=o.buyer, seller_id=o.seller, item=o.item, price_minor=to_minor(Decimal(o.price)),
+            dict(number=o.number, buyer_id=o.buyer, seller_id=o.seller, item=o.item,
+                 price_minor=to_minor(Decimal(o.price)),
                  currency="USD", status=o.status.value, ordered_at=ago(o.ordered_days_ago),
                  shipped_at=ago(o.shipped_days_ago), delivered_at=ago(o.delivered_days_ago),
                  protection_ends_at=None if o.protection_days_left is None

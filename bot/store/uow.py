@@ -6,17 +6,31 @@ from typing import Optional
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.disputes import ports
 from bot.disputes.errors import ConcurrentUpdate
 
 from . import repositories as r
 
 
 class SqlUnitOfWork:
+    # Typed as the domain's ports, so that this class is a ports.UnitOfWork (protocol members are invariant).
+    buyers: ports.BuyerRepository
+    sellers: ports.SellerRepository
+    orders: ports.OrderRepository
+    disputes: ports.DisputeRepository
+    events: ports.EventRepository
+    evidence: ports.EvidenceRepository
+    refunds: ports.RefundRepository
+    identities: ports.IdentityRepository
+    link_codes: ports.LinkCodeRepository
+    agents: ports.AgentRepository
+    drafts: ports.DraftRepository
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Optional[Connection] = None
 
-    def __enter__(self) -> "SqlUnitOfWork":
+    def __enter__(self) -> SqlUnitOfWork:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
@@ -38,7 +52,8 @@ class SqlUnitOfWork:
             if self._tx.is_active:
                 self._tx.rollback()
         finally:
-            self._conn.close()
+            if self._conn is not None:
+                self._conn.close()
             self._conn = None
         if isinstance(exc, OperationalError) and _is_lock_conflict(exc):
             # SQLite refuses a write whose read snapshot is stale: for the caller that is a lost race.

@@ -7,7 +7,7 @@ ranking the way Rasa's classifiers do, so FallbackClassifier and the policies re
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -15,9 +15,9 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.text_features import text_features
 from bot.rasa.nlu.encoded_text import encoded, has_sentence_features, with_sentence
 from bot.rasa.nlu.sklearn_component import SklearnComponent
-from bot.nlu.text_features import text_features
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -25,7 +25,7 @@ class IntentClassifier(SklearnComponent):
     FILE = "intent_classifier.joblib"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         # sentence_weight: the sentence encoder's features against the n-grams (ADR 0009); used only when the
         # pipeline has the encoder.
         return {"C": 50.0, "ranking_length": 10, "sentence_weight": 0.5}
@@ -47,8 +47,8 @@ class IntentClassifier(SklearnComponent):
             return messages
         probabilities = self._model.predict_proba([encoded(m) for m in messages])
         labels = list(self._model.classes_)
-        for message, row in zip(messages, probabilities):
-            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(labels, row)),
+        for message, row in zip(messages, probabilities, strict=True):
+            ranking = sorted(({"name": name, "confidence": float(p)} for name, p in zip(labels, row, strict=True)),
                              key=lambda item: -item["confidence"])[: self._config["ranking_length"]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

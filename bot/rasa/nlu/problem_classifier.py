@@ -10,7 +10,7 @@ Listed in config.yml after EntitySynonymMapper.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -20,11 +20,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.disputes.problems import ProblemCode
-from bot.rasa.nlu.encoded_text import encoded, has_sentence_features, with_sentence
 from bot.nlu.inference import prepare_for_inference
 from bot.nlu.problem_cues import cue_features
-from bot.rasa.nlu.sklearn_component import SklearnComponent
 from bot.nlu.text_features import text_features
+from bot.rasa.nlu.encoded_text import encoded, has_sentence_features, with_sentence
+from bot.rasa.nlu.sklearn_component import SklearnComponent
 
 ENTITY = "problem"
 # The best guesses below the threshold, for a dialogue that knows it just asked "what is wrong?" and may accept
@@ -70,7 +70,7 @@ class ProblemClassifier(SklearnComponent):
     FILE = "problem_classifier.joblib"
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"threshold": 0.5, "C": 10.0, "cue_weight": 0.5, "sentence_weight": 0.25}
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -98,7 +98,8 @@ class ProblemClassifier(SklearnComponent):
         if not self._model or not items:
             return [[] for _ in items]
         probabilities = np.atleast_2d(self._model["pipeline"].predict_proba(items))
-        return [sorted(((code, float(p)) for code, p in zip(self._model["codes"], row)), key=lambda pair: -pair[1])
+        codes = self._model["codes"]
+        return [sorted(((code, float(p)) for code, p in zip(codes, row, strict=False)), key=lambda pair: -pair[1])
                 for row in probabilities]
 
     def predict_codes(self, items: List[Any]) -> List[List[tuple]]:
@@ -107,7 +108,7 @@ class ProblemClassifier(SklearnComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         threshold = self._config["threshold"]
-        for message, ranked in zip(messages, self.predict_ranked([encoded(m) for m in messages])):
+        for message, ranked in zip(messages, self.predict_ranked([encoded(m) for m in messages]), strict=True):
             predicted = [(code, p) for code, p in ranked if p >= threshold]
             message.set(RANKING, [{"code": code, "confidence": round(p, 4)} for code, p in ranked[:RANKING_SIZE]],
                         add_to_output=True)

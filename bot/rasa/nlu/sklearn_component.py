@@ -1,7 +1,7 @@
 """What the project's scikit-learn NLU components share: config, persistence in Rasa's model storage."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional
 
 import joblib
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,7 +17,7 @@ class SklearnComponent(GraphComponent):
 
     FILE = "model.joblib"
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[Any] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
@@ -25,12 +25,12 @@ class SklearnComponent(GraphComponent):
         self._model = model
 
     @classmethod
-    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> "SklearnComponent":
+    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> SklearnComponent:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(cls, config, model_storage, resource, execution_context: ExecutionContext,
-             **kwargs: Any) -> "SklearnComponent":
+             **kwargs: Any) -> SklearnComponent:
         try:
             with model_storage.read_from(resource) as directory:
                 model = cls.prepare_for_inference(joblib.load(directory / cls.FILE))
