@@ -102,7 +102,7 @@ nlu-report: $(INSTALLED) $(SPACY_MODEL)
 conv-report: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	$(PY) -m bench.conversations
 
-# Load benchmark against the full stack and stock Rasa side by side (see bench/load.py); writes
+# Load benchmark against the full stack and stock Rasa side by side (see bench/load/); writes
 # bench/results/load-*.json. Takes several minutes: it trains stock Rasa's moodbot too.
 bench: $(INSTALLED) $(WEB_INSTALLED) $(MODEL)
 	$(PY) -m bench.load $(BENCH_ARGS)

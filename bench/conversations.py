@@ -298,22 +298,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("-k", dest="only", help="only conversations whose id contains this")
     args = parser.parse_args(argv)
     conversations = [c for c in load_battery() if not args.only or args.only in c.id]
-    from bench.load import gateway_urls, stack_env, start_stack, stop, wait_all_healthy
+    from bench.stack import Stack
 
     with tempfile.TemporaryDirectory(prefix="conv-report-") as work:
+        stack: Optional[Stack] = None
         if args.url:
             import os
 
             env = {**os.environ, "VAR_DIR": str(Path(args.var_dir or "var").resolve())}
-            url, process = args.url, None
+            url = args.url
         else:
-            import subprocess
-
-            env = stack_env(Path(work))
-            subprocess.run([sys.executable, "-m", "bot", "seed"], cwd=ROOT, env=env, check=True, capture_output=True)
-            process = start_stack(env, Path(work) / "stack.log")
-            url = gateway_urls(env)[0]
-            wait_all_healthy([url], process, 240)
+            stack = Stack(Path(work) / "var", rasa_processes=1, log_path=Path(work) / "stack.log")
+            stack.seed()
+            stack.start(240)
+            env, url = stack.env, stack.url
         probe = StoreProbe(env)
         started = time.monotonic()
         try:
@@ -325,8 +323,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     print(result.explain(), flush=True)
         finally:
             probe.close()
-            if process is not None:
-                stop(process)
+            if stack is not None:
+                stack.stop()
         summary = summarise(results, time.monotonic() - started)
     path = write_report(summary)
     print(f"{summary['passed']}/{summary['conversations']} conversations reached their outcome; "

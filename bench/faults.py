@@ -4,7 +4,7 @@
                            [--db-cut 15] [--db-refuse 4] [--redis-restart 4] [--profiles single,scaled]
                            [--seed 13] [--out bench/results]
 
-Each try is one buyer (an extra bench buyer with one delivered order, bench/load.py) typing a dispute over the
+Each try is one buyer (an extra bench buyer with one delivered order, bench/load/stores.py) typing a dispute over the
 REST chat endpoint up to the summary ("Shall I file it?"), then confirming with "yes" while a fault hits the
 stack within the time the buyer's previous turn took (at most 150 ms):
 
@@ -30,12 +30,10 @@ A benchmark: it reports, it never fails on a figure.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -49,8 +47,8 @@ from typing import Callable, Dict, List, Optional
 import httpx
 
 from bot.channels.relay import NO_ANSWER
-from bench.load import (DEFAULT_POSTGRES_URL, ROOT, _children, _command, _role, free_port, gateway_urls,
-                        prepare_store, stack_env, start_stack, stop, temporary_database)
+from bench.load.stores import DEFAULT_POSTGRES_URL, prepare_store, temporary_database
+from bench.stack import ROOT, Stack, free_port
 
 HEAL_TIMEOUT = 120.0
 TURN_TIMEOUT = 60.0
@@ -139,53 +137,7 @@ def opening(buyer: Buyer) -> str:
     return f"my earbuds from order {buyer.order_number} stopped working, i want a full refund"
 
 
-# ---- the stack and its faults ------------------------------------------------------------------------------
-
-class Stack:
-    def __init__(self, env: Dict[str, str], log: Path) -> None:
-        self.env, self.log = env, log
-        self.urls = gateway_urls(env)
-        self.runner: Optional[subprocess.Popen] = None
-
-    def start(self) -> float:
-        started = time.monotonic()
-        self.runner = start_stack(self.env, self.log)
-        self.wait_healthy()
-        return time.monotonic() - started
-
-    def processes(self, role: str) -> List[int]:
-        """The runner's children of a role (their process groups: Sanic's workers are their children)."""
-        return [pid for pid in _children(self.runner.pid) if _role(_command(pid)) == role]
-
-    def kill(self, role: str, index: Optional[int] = None) -> Optional[int]:
-        pids = sorted(self.processes(role))
-        if not pids:
-            return None
-        pid = pids[index % len(pids)] if index is not None else pids[0]
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
-        return pid
-
-    def wait_healthy(self, timeout: float = HEAL_TIMEOUT) -> float:
-        started = time.monotonic()
-        for url in self.urls:
-            while True:
-                if self.runner.poll() is not None:
-                    raise RuntimeError(f"the runner exited ({self.runner.returncode}); see {self.log}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=3).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() - started > timeout:
-                    raise RuntimeError(f"{url} not healthy {timeout:.0f} s after a fault; see {self.log}")
-                time.sleep(0.25)
-        return time.monotonic() - started
-
-    def stop(self) -> None:
-        if self.runner is not None:
-            stop(self.runner)
-
+# ---- the faults (the stack is bench.stack's) -------------------------------------------------------------
 
 class Postgres:
     """Cuts and refuses the connections of one database, from an administrative connection to another."""
@@ -296,7 +248,7 @@ def rasa_events(env: Dict[str, str], conversation_id: str) -> List[str]:
 
     from bot.settings import Settings
 
-    engine = create_engine(Settings.from_env(env).tracker_url, future=True)
+    engine = create_engine(Settings.from_env(env).rasa_tracker_url, future=True)
     try:
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT type_name, intent_name, action_name FROM events WHERE sender_id = :s "
@@ -312,7 +264,7 @@ def say_until_answered(stack: Stack, buyer: Buyer, text: str, tries: int = 3) ->
     for _ in range(tries - 1):
         if answer.usable:
             break
-        stack.wait_healthy()
+        stack.wait_healthy(HEAL_TIMEOUT)
         answer = buyer.say(text)
     return answer
 
@@ -355,13 +307,13 @@ def confirm_under_fault(stack: Stack, buyer: Buyer, record: Try, inject: Optiona
     record.yes_needed = 1
     started = time.monotonic()
     heal()
-    record.heal_seconds = round(stack.wait_healthy() + (time.monotonic() - started), 2)
+    record.heal_seconds = round(stack.wait_healthy(HEAL_TIMEOUT) + (time.monotonic() - started), 2)
     told = first.filed
     while not told and record.yes_needed < RETRIES:
         answer = buyer.say("yes")
         record.yes_needed += 1
         if not answer.usable:
-            stack.wait_healthy()
+            stack.wait_healthy(HEAL_TIMEOUT)
             continue
         if answer.filed:
             told = True
@@ -386,7 +338,7 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
                 if not reach_summary(stack, buyer, record, inject, rng):
                     record.outcome, record.note = "not_confirmed", "the form did not reach its summary"
                 else:
-                    stack.wait_healthy()
+                    stack.wait_healthy(HEAL_TIMEOUT)
                     confirm_under_fault(stack, buyer, record, None, lambda: None, rng)
             elif not reach_summary(stack, buyer):
                 record.outcome, record.note = "not_confirmed", "the form did not reach its summary"
@@ -395,7 +347,7 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
         except RuntimeError as exc:
             record.note = str(exc)
             heal()
-            stack.wait_healthy()
+            stack.wait_healthy(HEAL_TIMEOUT)
         record.disputes_in_store = disputes_of(engine, buyer.buyer_id)
         if not record.outcome:
             record.outcome = "filed" if record.disputes_in_store == 1 else "lost"
@@ -410,7 +362,7 @@ def run_tries(stack: Stack, engine, buyers: List[Buyer], plan: List[str], profil
 
 
 def _bench_buyers(env: Dict[str, str], tokens: List[str], url: str) -> List[Buyer]:
-    # bench/load.py's bench buyers: bench0000, ... with order 77 + 14 digits of their index.
+    # bench.load.stores's bench buyers: bench0000, ... with order 77 + 14 digits of their index.
     return [Buyer(url, token, f"bench{i:04d}", f"77{i:014d}") for i, token in enumerate(tokens)]
 
 
@@ -427,13 +379,12 @@ def single_profile(args, work: Path, rng: random.Random) -> List[Try]:
     rng.shuffle(plan)
     if not plan:
         return []
-    env = stack_env(work / "single")
-    tokens = prepare_store(env, len(plan))
-    stack = Stack(env, work / "single-stack.log")
+    stack = Stack(work / "single" / "var", rasa_processes=1, log_path=work / "single-stack.log")
+    tokens = prepare_store(stack, len(plan))
     print(f"single: starting the stack ({len(plan)} tries) ...", flush=True)
     stack.start()
-    engine = _engine(env)
-    buyers = _bench_buyers(env, tokens, stack.urls[0])
+    engine = _engine(stack.env)
+    buyers = _bench_buyers(stack.env, tokens, stack.urls[0])
     from bot.rasa.client import shard_of
 
     def rasa_of(buyer: Buyer) -> Callable[[], None]:
@@ -464,15 +415,15 @@ def scaled_profile(args, work: Path, rng: random.Random) -> List[Try]:
     redis.start()
     try:
         with temporary_database(server, name) as url:
-            env = stack_env(work / "scaled", "scaled", database_url=url, redis_url=redis.url, rasa_workers=1,
-                            action_server_workers=1, gateways=1, rasa_processes=1)
-            tokens = prepare_store(env, len(plan))
+            stack = Stack(work / "scaled" / "var", profile="scaled", database_url=url, redis_url=redis.url,
+                          rasa_workers=1, action_server_workers=1, gateways=1, rasa_processes=1,
+                          log_path=work / "scaled-stack.log")
+            tokens = prepare_store(stack, len(plan))
             postgres = Postgres(server, name)
-            stack = Stack(env, work / "scaled-stack.log")
             print(f"scaled: starting the stack ({len(plan)} tries) ...", flush=True)
             stack.start()
-            engine = _engine(env)
-            buyers = _bench_buyers(env, tokens, stack.urls[0])
+            engine = _engine(stack.env)
+            buyers = _bench_buyers(stack.env, tokens, stack.urls[0])
             refused = threading.Event()
 
             def refuse() -> None:

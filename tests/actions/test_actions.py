@@ -259,7 +259,7 @@ def test_back_from_the_help_desk_knows_the_dispute_the_agent_filed(svc):
 
 def _with_files(t, services, *names):
     """The tracker of a turn on which a channel stored files and sent /send_evidence."""
-    from samples import image_bytes
+    from support.samples import image_bytes
 
     files = [{"sha256": services.evidence.put(image_bytes(color=(i * 40, 10, 10))), "name": n}
              for i, n in enumerate(names)]

@@ -14,9 +14,9 @@ import pytest
 
 from bot.composition import build_services
 from bot.settings import Settings
-from browser import ROOT, browser, playwright_driver, screenshot  # noqa: F401 - fixtures
-from samples import image_bytes
-from stack import CopiedBuyer, free_port, stack  # noqa: F401 - the session fixture
+from support.browser import ROOT, browser, playwright_driver, screenshot  # noqa: F401 - fixtures
+from support.samples import image_bytes
+from support.e2e import CopiedBuyer, free_port, stack  # noqa: F401 - the session fixture
 
 pytestmark = pytest.mark.e2e
 BEN_SHIRT = "8190334512007792"
@@ -204,7 +204,7 @@ def test_after_a_network_drop_the_widget_gets_what_it_missed(stack, browser):  #
 
 
 def test_agent_console_sign_in_claim_from_the_live_queue_and_reply(stack, browser):  # noqa: F811
-    from stack import Buyer
+    from support.e2e import Buyer
 
     token = stack.bot("agent-create", "Omar", "--role", "agent")
     page = browser(1366, 800).new_page()

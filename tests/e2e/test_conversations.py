@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from stack import Buyer, stack  # noqa: F401 - the session fixture
+from support.e2e import Buyer, stack  # noqa: F401 - the session fixture
 
 pytestmark = pytest.mark.e2e
 EARBUDS, SHOES, BEN_KEYBOARD = "8190334512007781", "8190334512007787", "8190334512007790"
@@ -105,7 +105,7 @@ def test_terminal_chat_numbers_the_buttons(stack):  # noqa: F811
     import subprocess
     import sys
 
-    from stack import ROOT
+    from support.e2e import ROOT
 
     buyer_id = stack.copy_buyer("anna").id
     result = subprocess.run([sys.executable, "-m", "bot", "chat", buyer_id, "--url", stack.url], cwd=ROOT,

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bot.channels.relay import NO_ANSWER
-from stack import Buyer, stack  # noqa: F401 - the session fixture
-from waiting import wait_until
+from support.e2e import Buyer, stack  # noqa: F401 - the session fixture
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 ANNA_SHOES = "8190334512007787"  # anna's order with a dispute awaiting the seller (demo seed; tests use copies)

@@ -11,10 +11,10 @@ import sqlite3
 import httpx
 import pytest
 
-from fake_telegram import button_update, buttons_of, text_update
-from socket_client import Browser
-from stack import stack  # noqa: F401 - the session fixture
-from waiting import wait_until_async
+from support.fake_telegram import button_update, buttons_of, text_update
+from support.socket_client import Browser
+from support.e2e import stack  # noqa: F401 - the session fixture
+from support.waiting import wait_until_async
 
 pytestmark = pytest.mark.e2e
 ANNA_DRESS = "8190334512007782"

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.review.model import Guess, ProblemGuess, Reason, ReviewStatus, Sighting
-from browser import browser, playwright_driver, screenshot  # noqa: F401 - fixtures
-from served_gateway import served_gateway
-from waiting import wait_until
+from support.browser import browser, playwright_driver, screenshot  # noqa: F401 - fixtures
+from support.served_gateway import served_gateway
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

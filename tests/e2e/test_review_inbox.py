@@ -11,8 +11,8 @@ from bot.disputes.clock import SystemClock
 from bot.review.model import ReviewStatus
 from bot.settings import Settings
 from bot.store.engine import create_store_engine
-from stack import Buyer, stack  # noqa: F401 - the session fixture
-from waiting import wait_until
+from support.e2e import Buyer, stack  # noqa: F401 - the session fixture
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 

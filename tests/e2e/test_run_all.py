@@ -5,14 +5,14 @@ import httpx
 import pytest
 
 from bot.settings import default_rasa_processes
-from stack import Buyer, Stack, listening
-from waiting import wait_until
+from support.e2e import Buyer, E2EStack, listening
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 def test_run_starts_everything_and_stops_on_ctrl_c(tmp_path):
-    stack = Stack(tmp_path)
+    stack = E2EStack(tmp_path)
     stack.start()
     try:
         assert "The dispute assistant is running" in "".join(stack.output)
@@ -43,9 +43,9 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
     import subprocess
     import sys
 
-    from stack import ROOT
+    from support.e2e import ROOT
 
-    stack = Stack(tmp_path)
+    stack = E2EStack(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.gateway:create_app", "--factory", "--host",
                              "127.0.0.1", "--port", str(stack.ports["gateway"]), "--ws", "wsproto"], cwd=ROOT,
                             env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -60,7 +60,7 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
 
 @pytest.mark.timeout(600)  # two starts of a stack of its own, each bounded at 240 s, and two stops
 def test_a_conversation_survives_a_restart(tmp_path):
-    stack = Stack(tmp_path)
+    stack = E2EStack(tmp_path)
     stack.start()
     try:
         anna = Buyer(stack, "anna", "restart")

@@ -1,22 +1,22 @@
 """The scale-out profile (docs/deployment.md) as `make run-scaled` starts it: the dispute store and Rasa's
 conversations in PostgreSQL, Redis for Rasa's lock store and socket.io, two Rasa workers, two action-server
 workers and two gateways. Whole dispute conversations go through both gateways, over REST and socket.io, with
-the load benchmark's own buyers and checks (bench/load.py): no errors, nothing lost, replies in order, one
+the load benchmark's own buyers and checks (bench.load): no errors, nothing lost, replies in order, one
 dispute per buyer."""
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from stack import ROOT
-
-sys.path.insert(0, str(ROOT))
-from bench import load  # noqa: E402  (the project root is on the path only from here on)
+from bench.load.scripts import dispute_conversation
+from bench.load.stores import count_disputes, prepare_store, temporary_database
+from bench.load.traffic import Results, run_rest, run_socketio
+from bench.stack import Stack, StackError
+from support.e2e import ROOT
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -28,14 +28,6 @@ pytestmark = [
 
 BUYERS_PER_CHANNEL = 4  # two per gateway and channel
 TURNS = 12  # what dispute_conversation says
-
-
-def _logs(tmp_path) -> str:
-    parts = []
-    for path in [tmp_path / "run.log", *sorted((tmp_path / "var" / "logs").glob("*.log"))]:
-        if path.exists():
-            parts.append(f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-25:]))
-    return "\n".join(parts)
 
 
 def _conversations_in_tracker_store(database_url: str) -> int:
@@ -51,31 +43,29 @@ def test_whole_conversations_through_both_gateways_lose_nothing(tmp_path):
     if not any((ROOT / "models").glob("*.tar.gz")):
         pytest.fail("No trained model: run the suite through `make test`, which trains it first.")
     name = f"e2e_scaled_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with load.temporary_database(PG_URL, name) as database:
-        env = load.stack_env(tmp_path, "scaled", database_url=database, redis_url=REDIS_URL, rasa_workers=2,
-                             action_server_workers=2, gateways=2)
-        tokens = load.prepare_store(env, BUYERS_PER_CHANNEL * 2)
-        urls = load.gateway_urls(env)
+    with temporary_database(PG_URL, name) as database:
+        stack = Stack(tmp_path / "var", profile="scaled", database_url=database, redis_url=REDIS_URL,
+                      rasa_workers=2, action_server_workers=2, gateways=2, log_path=tmp_path / "run.log")
+        tokens = prepare_store(stack, BUYERS_PER_CHANNEL * 2)
+        urls = stack.urls
         assert len(urls) == 2 and urls[0] != urls[1]
-        process = load.start_stack(env, tmp_path / "run.log")
         try:
             try:
-                load.wait_all_healthy(urls, process, 180)
-            except RuntimeError as exc:
-                pytest.fail(f"scaled stack did not come up: {exc}\n{_logs(tmp_path)}")
-            rest, web = load.Results(), load.Results()
-            asyncio.run(load.run_rest(urls, tokens[:BUYERS_PER_CHANNEL], BUYERS_PER_CHANNEL,
-                                      load.dispute_conversation, rest))
-            asyncio.run(load.run_socketio(urls, tokens[BUYERS_PER_CHANNEL:], BUYERS_PER_CHANNEL, web))
-            disputes = load.count_disputes(env, BUYERS_PER_CHANNEL * 2)
+                stack.start(180)
+            except StackError as exc:
+                pytest.fail(f"scaled stack did not come up: {exc}\n{stack.log_tails()}")
+            rest, web = Results(), Results()
+            asyncio.run(run_rest(urls, tokens[:BUYERS_PER_CHANNEL], BUYERS_PER_CHANNEL, dispute_conversation, rest))
+            asyncio.run(run_socketio(urls, tokens[BUYERS_PER_CHANNEL:], BUYERS_PER_CHANNEL, web))
+            disputes = count_disputes(stack.env, BUYERS_PER_CHANNEL * 2)
             tracked = _conversations_in_tracker_store(database)
         finally:
-            load.stop(process)
-        rasa_log = (tmp_path / "var" / "logs" / "rasa.log").read_text(errors="replace")
-        actions_log = (tmp_path / "var" / "logs" / "action-server.log").read_text(errors="replace")
+            stack.stop()
+        rasa_log = stack.log("rasa")
+        actions_log = stack.log("action-server")
 
     for channel, results in (("rest", rest), ("socket.io", web)):
-        assert results.errors == [], f"{channel}: {results.errors[:3]}\n{_logs(tmp_path)}"
+        assert results.errors == [], f"{channel}: {results.errors[:3]}\n{stack.log_tails()}"
         assert results.conversations == BUYERS_PER_CHANNEL, channel
         assert results.messages == BUYERS_PER_CHANNEL * TURNS, channel
         assert results.lost == 0, channel

@@ -11,16 +11,16 @@ from typing import Dict
 import httpx
 import pytest
 
-from stack import Buyer
-from stack import stack  # noqa: F401 - the session fixture
-from waiting import wait_until
+from support.e2e import Buyer
+from support.e2e import stack  # noqa: F401 - the session fixture
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 def _pids(running) -> Dict[str, int]:
     """The runner's children by name (VAR_DIR/run/<name>.pid)."""
-    return {path.stem: int(path.read_text()) for path in (running.var_dir / "run").glob("*.pid")}
+    return running.pids()
 
 
 def _answers(url: str) -> bool:

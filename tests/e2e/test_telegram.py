@@ -9,9 +9,9 @@ import pytest
 
 from bot.composition import build_services
 from bot.settings import Settings
-from fake_telegram import button_update, buttons_of, photo_update, text_update
-from samples import image_bytes
-from stack import stack  # noqa: F401 - the session fixture
+from support.fake_telegram import button_update, buttons_of, photo_update, text_update
+from support.samples import image_bytes
+from support.e2e import stack  # noqa: F401 - the session fixture
 
 pytestmark = pytest.mark.e2e
 CHEN_PAN = "8190334512007793"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bench.conversations import StoreProbe, load_battery, run_conversation
-from stack import Stack
+from support.e2e import E2EStack
 
 pytestmark = pytest.mark.e2e
 BATTERY = load_battery()
@@ -15,7 +15,7 @@ BATTERY = load_battery()
 @pytest.fixture(scope="module")
 def battery_stack(tmp_path_factory):
     """A stack of its own: each conversation resets the demo store, which the other end-to-end tests share."""
-    running = Stack(tmp_path_factory.mktemp("battery-var"))
+    running = E2EStack(tmp_path_factory.mktemp("battery-var"))
     running.start()
     probe = StoreProbe(running.env)
     yield running, probe

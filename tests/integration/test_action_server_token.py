@@ -14,8 +14,8 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.utils import read_endpoints_from_path
 
 from bot.settings import ACTION_SERVER_TOKEN, Settings
-from loopback_http import serve_post
-from waiting import wait_until
+from support.loopback_http import serve_post
+from support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 

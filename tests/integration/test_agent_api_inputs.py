@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from served_gateway import served_gateway
+from support.served_gateway import served_gateway
 
 ORDER = "8190334512007781"  # anna's, delivered, open to a dispute
 

@@ -13,7 +13,7 @@ from bot.gateway import create_app
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
 from bot.store.seed import seed
-from stand_in_rasa import StandInRasa
+from support.stand_in_rasa import StandInRasa
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from bot.composition import build_services
 from bot.gateway import create_app
 from bot.settings import Settings
 from bot.store import migrate
-from waiting import wait_until
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)  # a gateway on loopback answers in well under a second
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from bot.channels.agent_api import SIGNATURE_HEADER
-from socket_client import Browser
-from served_gateway import served_gateway
-from waiting import wait_until_async
+from support.socket_client import Browser
+from support.served_gateway import served_gateway
+from support.waiting import wait_until_async
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
 pytestmark = pytest.mark.timeout(60)  # each test takes a few seconds
@@ -185,7 +185,7 @@ def test_agent_create_prints_a_token_once_and_stores_its_hash(desk):
 
 
 async def test_files_sent_during_a_hand_off_reach_the_agent(desk):
-    from samples import image_bytes
+    from support.samples import image_bytes
 
     anna, session, _ = await _buyer_asks_for_a_person(desk)
     [item] = call(desk, "GET", "/queue", desk.agent).json()

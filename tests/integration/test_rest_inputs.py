@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from served_gateway import served_gateway
+from support.served_gateway import served_gateway
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from typing import List, Optional
 import httpx
 
 from bot.ops.runner import RestartPolicy, Service, Supervisor
-from waiting import wait_until
+from support.waiting import wait_until
 
 # An HTTP server answering GET with its pid: 200, or 503 while the file `sick` exists. It exits with code 3 at
 # once while the file `broken` exists (a service that cannot start).

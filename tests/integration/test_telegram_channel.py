@@ -1,5 +1,5 @@
 """The Telegram channel in the gateway: the real python-telegram-bot against a fake Bot API server on loopback
-(tests/fake_telegram.py), with a stand-in Rasa. The whole stack (real Rasa and actions) is in tests/e2e."""
+(tests/support/fake_telegram.py), with a stand-in Rasa. The whole stack (real Rasa and actions) is in tests/e2e."""
 from __future__ import annotations
 
 import json
@@ -31,7 +31,7 @@ from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
 from bot.store import tables
 from bot.store.seed import seed
-from fake_telegram import (
+from support.fake_telegram import (
     FakeTelegram,
     free_port,
     button_update,
@@ -42,8 +42,8 @@ from fake_telegram import (
     sticker_update,
     text_update,
 )
-from samples import image_bytes
-from stand_in_rasa import StandInRasa
+from support.samples import image_bytes
+from support.stand_in_rasa import StandInRasa
 
 TOKEN = "123456:TEST-token"
 # Each test takes a few seconds; the bound is above the fake's own 60-s waits, which say more when they fail.

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
 from bot.gateway import create_app
-from fake_telegram import FakeTelegram, free_port, text_update
+from support.fake_telegram import FakeTelegram, free_port, text_update
 from test_telegram_channel import USER, _gateway, _linked
 
 WEBHOOK_URL = "https://bot.example.com/webhooks/telegram"

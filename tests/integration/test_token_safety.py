@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from bot.store import tables as t
 from bot.tokens import BuyerSignIn, BuyerTokens
-from samples import image_bytes
-from served_gateway import served_gateway
-from socket_client import Browser
-from waiting import wait_until, wait_until_async
+from support.samples import image_bytes
+from support.served_gateway import served_gateway
+from support.socket_client import Browser
+from support.waiting import wait_until, wait_until_async
 
 TTL_SECONDS = 1  # itsdangerous counts whole seconds: such a token lives between one and two seconds
 

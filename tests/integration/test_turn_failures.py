@@ -1,5 +1,5 @@
 """Issue 13, findings 2 and 3: every failure a buyer can hit is answered, in JSON on REST and as a message in
-the widget; never `[]`, a plain-text 500 or endless typing dots. Rasa is a stand-in (tests/stand_in_rasa.py);
+the widget; never `[]`, a plain-text 500 or endless typing dots. Rasa is a stand-in (tests/support/stand_in_rasa.py);
 the store failures are real (an unreachable PostgreSQL) or the errors SQLAlchemy raises when a connection is
 dropped under a statement."""
 from __future__ import annotations
@@ -18,8 +18,8 @@ from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
 from bot.store.seed import seed
 from bot.disputes.clock import SystemClock
-from socket_client import Browser
-from stand_in_rasa import StandInRasa
+from support.socket_client import Browser
+from support.stand_in_rasa import StandInRasa
 
 
 def dropped_connection() -> OperationalError:
@@ -127,7 +127,7 @@ def test_a_turn_rasa_answers_with_nothing_still_gets_an_answer(chat):
 
 
 async def test_the_widget_gets_a_message_and_the_typing_dots_stop(tmp_path, monkeypatch):
-    from served_gateway import served_gateway
+    from support.served_gateway import served_gateway
 
     with served_gateway(tmp_path) as gateway:
         drop_the_connection_storing_bot_replies(gateway.services.transcripts, monkeypatch)

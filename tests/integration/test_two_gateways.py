@@ -7,8 +7,8 @@ import os
 import httpx
 import pytest
 
-from socket_client import Browser
-from served_gateway import served_gateway
+from support.socket_client import Browser
+from support.served_gateway import served_gateway
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs TEST_REDIS_URL (CI sets it; .ci/run shows the value)")

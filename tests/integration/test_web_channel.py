@@ -8,9 +8,9 @@ import json
 import httpx
 import pytest
 
-from samples import image_bytes
-from socket_client import Browser
-from served_gateway import served_gateway
+from support.samples import image_bytes
+from support.socket_client import Browser
+from support.served_gateway import served_gateway
 
 
 @pytest.fixture

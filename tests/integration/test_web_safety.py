@@ -15,9 +15,9 @@ import pytest
 import websockets
 
 from bot.channels.web import MAX_FRAME_BYTES, SESSION_ID
-from served_gateway import connection_descriptors, served_gateway
-from socket_client import Browser
-from waiting import wait_until_async
+from support.served_gateway import connection_descriptors, served_gateway
+from support.socket_client import Browser
+from support.waiting import wait_until_async
 
 ANSWER_DEADLINE = 3.0  # seconds an oversized request may take to be answered; it used to be never
 

@@ -14,7 +14,7 @@ from bot.rasa.review_broker import ReviewInboxBroker
 from bot.review.recorder import Thresholds
 from bot.store import tables as t
 from bot.store.review_inbox import SqlReviewInbox
-from waiting import wait_until
+from support.waiting import wait_until
 
 CONVERSATION = "web:anna:tab-1"
 

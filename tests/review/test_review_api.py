@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.review.model import Reason, Sighting
-from served_gateway import served_gateway
+from support.served_gateway import served_gateway
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -25,7 +25,7 @@ from bot.disputes.evidence import Upload
 from bot.disputes.model import Agent, AgentRole, DisputeStatus, OrderStatus
 from bot.disputes.services import ConfirmationRequired
 from bot.store import tables as t
-from samples import JPEG, PDF, PNG
+from support.samples import JPEG, PDF, PNG
 
 TEAM = Agent(7, "Dana (Dispute Team)", AgentRole.DISPUTE_TEAM)
 
@@ -206,7 +206,7 @@ class TestChanges:
         assert len(stored) == 2 and all(re.fullmatch(r"[0-9a-f]{64}", name) for name in stored)
 
     def test_evidence_count_limit_is_enforced_in_the_store(self, service, world, anna, rules):
-        from samples import image_bytes
+        from support.samples import image_bytes
 
         d = open_basic(service, anna, world.order(anna)).dispute
         photos = [Upload(image_bytes("PNG", color=(i, 0, 0)), f"{i}.png") for i in range(rules.max_evidence_files_per_dispute)]

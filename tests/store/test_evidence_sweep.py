@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.disputes.evidence import Upload
 from bot.store.evidence_sweep import remove_orphan_evidence
-from samples import image_bytes
+from support.samples import image_bytes
 
 GRACE = timedelta(hours=72)
 # File ages are the file system's (wall-clock) times, whatever the domain clock of the fixtures says.

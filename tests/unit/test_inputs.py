@@ -17,7 +17,7 @@ from bot.disputes.inputs import (
 )
 from bot.disputes.policy import Rules
 from bot.disputes.problems import ProblemCode
-from samples import JPEG, PDF, PNG
+from support.samples import JPEG, PDF, PNG
 
 
 @pytest.mark.parametrize("raw", ["8190 3345 1200 7781", "8190-3345-1200-7781", " 8190334512007781 ", "#8190334512007781"])

@@ -1,22 +1,20 @@
-"""Pure metric functions of bench/nlu_report.py (no Rasa): expected figures are worked out by hand."""
+"""Pure metric functions of bench.nlu_report (no Rasa): expected figures are worked out by hand."""
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
 
-from bench.nlu_report import (
-    VALID_PROBLEM_CODES,
+from bench.nlu_report.cv import split_folds
+from bench.nlu_report.data import VALID_PROBLEM_CODES, problem_set, read_heldout
+from bench.nlu_report.metrics import (
     confusion_pairs,
     intent_metrics,
     invalid_codes,
     overlap,
     problem_confusions,
     problem_metrics,
-    problem_set,
-    read_heldout,
     record,
-    split_folds,
     truncate,
 )
 from bot.disputes.problems import ProblemCode

@@ -25,7 +25,7 @@ def test_the_client_posts_each_conversation_to_its_rasa():
     """Two stand-in Rasa processes on loopback; each records the conversations it was sent."""
     from aiohttp import web
 
-    from loopback_http import serve_post
+    from support.loopback_http import serve_post
 
     async def scenario():
         seen = {}

@@ -66,7 +66,7 @@ def test_action_server_calls_reuse_one_connection():
     """Three calls to the action server go over one kept-alive connection (Rasa alone opens three)."""
     from aiohttp import web
 
-    from loopback_http import serve_post
+    from support.loopback_http import serve_post
 
     async def scenario():
         peers = []

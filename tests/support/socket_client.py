@@ -6,7 +6,7 @@ import contextlib
 
 import socketio
 
-from waiting import wait_until_async
+from support.waiting import wait_until_async
 
 
 class Browser:

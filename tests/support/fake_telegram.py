@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from waiting import wait_until
+from support.waiting import wait_until
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Dispute assistant", "username": "dispute_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}

@@ -15,9 +15,9 @@ from bot.gateway import create_app
 from bot.settings import RASA_CHANNEL_TOKEN, Settings
 from bot.store import migrate
 from bot.store.seed import seed
-from fake_telegram import free_port
-from stand_in_rasa import StandInRasa
-from waiting import wait_until
+from support.fake_telegram import free_port
+from support.stand_in_rasa import StandInRasa
+from support.waiting import wait_until
 
 
 def connection_descriptors(port: int) -> int:
