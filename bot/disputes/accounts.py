@@ -51,15 +51,15 @@ class AccountService:
         return buyer_id
 
     def buyer(self, buyer_id: str) -> Optional[Buyer]:
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return uow.buyers.get(buyer_id)
 
     def list_buyers(self) -> List[Buyer]:
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return uow.buyers.list()
 
     def buyer_for_channel_user(self, channel: str, external_id: str) -> Optional[str]:
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return uow.identities.buyer_for(channel, external_id)
 
     def create_agent(self, name: str, role: object) -> tuple[Agent, str]:
@@ -79,5 +79,5 @@ class AccountService:
     def agent_for_token(self, token: object) -> Optional[Agent]:
         if not isinstance(token, str) or not 0 < len(token) <= 200:
             return None
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return uow.agents.by_token_hash(secret_hash(token))

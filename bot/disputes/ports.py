@@ -24,6 +24,11 @@ class UniqueViolation(Exception):
     """Raised by a repository when an insert collides with a unique key (e.g. a second dispute on an order)."""
 
 
+class ReadOnlyViolation(Exception):
+    """Raised when a read-only unit of work (UnitOfWorkFactory.reading) is asked to write or to commit: a service
+    used it for work that writes. A programming error, never something a buyer did."""
+
+
 class BuyerRepository(Protocol):
     def get(self, buyer_id: str) -> Optional[Buyer]: ...
     def list(self) -> List[Buyer]: ...
@@ -110,10 +115,16 @@ class UnitOfWork(ContextManager["UnitOfWork"], Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self) -> UnitOfWork:
+        """A unit of work that may write; nothing is written unless commit() is reached."""
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for pure reads: one consistent view of the store that neither waits for a writer nor
+        holds one up. Any write, and commit(), raises ReadOnlyViolation (nothing is written)."""
 
 
 __all__: Sequence[str] = [
+    "ReadOnlyViolation",
     "UniqueViolation",
     "UnitOfWork",
     "UnitOfWorkFactory",

@@ -114,23 +114,23 @@ class DisputeService:
 
     def list_orders(self, buyer_id: str) -> List[OrderSummary]:
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return [self._summary(uow, order, now) for order in uow.orders.list_for_buyer(buyer_id)]
 
     def order_summary(self, buyer_id: str, order_number: object) -> OrderSummary:
         number = parse_order_number(order_number)
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return self._summary(uow, self._own_order(uow, buyer_id, number), now)
 
     def list_disputes(self, buyer_id: str) -> List[DisputeDetails]:
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return [self._details(uow, d, now) for d in uow.disputes.list_for_buyer(buyer_id)]
 
     def dispute_status(self, buyer_id: str, dispute_number: object) -> DisputeDetails:
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             return self._details(uow, self._own_dispute(uow, buyer_id, dispute_number), now, with_history=True)
 
     def refund_status(self, buyer_id: str, dispute_number: object) -> DisputeDetails:
@@ -138,7 +138,7 @@ class DisputeService:
         return self.dispute_status(buyer_id, dispute_number)
 
     def evidence_bytes(self, buyer_id: str, dispute_number: object, evidence_id: int) -> tuple[EvidenceFile, bytes]:
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             dispute = self._own_dispute(uow, buyer_id, dispute_number)
             for item in uow.evidence.list_for_dispute(_id(dispute)):
                 if item.id == evidence_id:
@@ -219,7 +219,7 @@ class DisputeService:
             # Someone filed on this order at the same moment (seen as a unique violation, a lost race, or, when
             # their commit lands between our reads, as an existing dispute). If it was this very submission,
             # answer with it.
-            with self._uow() as uow:
+            with self._uow.reading() as uow:
                 order = self._own_order(uow, buyer_id, number)
                 if submission_key:
                     same = uow.disputes.get_by_submission_key(buyer_id, submission_key)
@@ -438,7 +438,7 @@ class DisputeService:
     def escalate_overdue(self) -> List[str]:
         """Escalates every dispute whose seller let the response window pass. Safe to run from several places."""
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow.reading() as uow:
             due = [d.number for d in uow.disputes.awaiting_seller_past(now)]
         escalated = []
         for number in due:

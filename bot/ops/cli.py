@@ -20,7 +20,7 @@ def _ready(services: Services) -> None:
 
 
 def _require_buyer(services: Services, buyer_id: str) -> None:
-    with services.uow_factory() as uow:
+    with services.uow_factory.reading() as uow:
         if uow.buyers.get(buyer_id) is None:
             raise BuyerNotFound(buyer_id)
 
@@ -61,7 +61,7 @@ def cmd_seed(services: Services, args) -> int:
 
 
 def cmd_buyers(services: Services, args) -> int:
-    with services.uow_factory() as uow:
+    with services.uow_factory.reading() as uow:
         buyers = uow.buyers.list()
     if args.json:
         print(json.dumps([{"id": b.id, "name": b.name, "email": b.email} for b in buyers], indent=2))

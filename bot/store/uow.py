@@ -1,8 +1,15 @@
-"""Unit of work: one database transaction per service call; nothing is written unless commit() is reached."""
+"""Unit of work: one database transaction per service call; nothing is written unless commit() is reached.
+
+A writing unit of work on SQLite starts with BEGIN IMMEDIATE (bot.store.engine): it holds the write lock from
+the start, so writers queue instead of failing half-way. A reading one (SqlUnitOfWorkFactory.reading) starts with a
+plain deferred BEGIN on a read_connection and refuses every statement that is not a read, so it never takes the
+write lock: with WAL it reads its snapshot while a writer works, and never makes a writer wait.
+"""
 from __future__ import annotations
 
 from typing import Optional
 
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -10,6 +17,11 @@ from bot.disputes import ports
 from bot.disputes.errors import ConcurrentUpdate
 
 from . import repositories as r
+from .engine import read_connection
+
+# The first words of the statements a read-only unit of work may run (its BEGIN included); anything else is refused
+# before it reaches the database.
+_READING = frozenset({"SELECT", "WITH", "BEGIN", "PRAGMA", "SHOW", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK"})
 
 
 class SqlUnitOfWork:
@@ -26,12 +38,17 @@ class SqlUnitOfWork:
     agents: ports.AgentRepository
     drafts: ports.DraftRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._conn: Optional[Connection] = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        self._conn = self._engine.connect()
+        if self._read_only:
+            self._conn = read_connection(self._engine)
+            event.listen(self._conn, "before_cursor_execute", _refuse_writes)  # this connection object only
+        else:
+            self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
         self.buyers = r.BuyerRepository(conn)
@@ -60,6 +77,8 @@ class SqlUnitOfWork:
             raise ConcurrentUpdate() from exc
 
     def commit(self) -> None:
+        if self._read_only:
+            raise ports.ReadOnlyViolation("A read-only unit of work has nothing to commit; use a writing one.")
         try:
             self._tx.commit()
         except OperationalError as exc:
@@ -69,6 +88,15 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self._tx.rollback()
+
+
+def _refuse_writes(conn, cursor, statement: str, parameters, context, executemany) -> None:
+    words = statement.split(None, 1)
+    first = words[0].upper() if words else ""
+    writing = context is not None and (context.isinsert or context.isupdate or context.isdelete or context.isddl)
+    if writing or first not in _READING:
+        raise ports.ReadOnlyViolation(f"A read-only unit of work refused to run {first or 'an empty statement'}; "
+                                      "use a writing one.")
 
 
 def _is_lock_conflict(exc: OperationalError) -> bool:
@@ -82,3 +110,7 @@ class SqlUnitOfWorkFactory:
 
     def __call__(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    def reading(self) -> SqlUnitOfWork:
+        """For pure reads: never takes the write lock, refuses writes and commit() (ReadOnlyViolation)."""
+        return SqlUnitOfWork(self.engine, read_only=True)
