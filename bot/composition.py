@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from datetime import datetime, timedelta, timezone
@@ -24,7 +26,7 @@ from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.uow import SqlUnitOfWorkFactory
-from bot.tokens import BuyerSignIn, BuyerTokens
+from bot.tokens import BuyerSignIn, BuyerTokens, internal_token
 
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
     review_store = SqlReviewInbox(engine, clock)
     storage = DiskEvidenceStorage(settings.evidence_dir)
     accounts = AccountService(uow_factory, clock, settings.rules)
-    buyer_tokens = BuyerTokens(settings.signing_secret(), settings.buyer_token_max_age_seconds)
+    buyer_tokens = BuyerTokens(signing_secret(settings), settings.buyer_token_ttl_seconds)
     return Services(
         settings=settings,
         engine=engine,
@@ -123,7 +125,7 @@ def create_missing_databases(settings: Settings) -> List[str]:
     from sqlalchemy.engine import make_url
 
     created: List[str] = []
-    for url in dict.fromkeys([settings.database_url, settings.tracker_url]):
+    for url in dict.fromkeys([settings.database_url, settings.rasa_tracker_url]):
         parsed = make_url(url)
         if parsed.get_backend_name() != "postgresql" or not parsed.database:
             continue
@@ -148,10 +150,33 @@ def prepare_rasa_process(settings: Optional[Settings] = None) -> str:
     when Rasa builds it: the Rasa patches (bot.patches.rasa, unless RASA_PATCHES=0). Returns the token the
     gateway must send."""
     from bot.patches import rasa as rasa_patches
-    from bot.settings import RASA_CHANNEL_TOKEN
+    from bot.tokens import RASA_CHANNEL_TOKEN
 
     settings = settings or Settings.from_env()
     installed = rasa_patches.install(settings.rasa_patches)
     if installed:
         log.info("Rasa patched: %s", ", ".join(installed))
-    return settings.internal_token(RASA_CHANNEL_TOKEN)
+    return internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN)
+
+
+def signing_secret(settings: Settings) -> str:
+    """The deployment's secret (buyer tokens, and the internal tokens derived from it): BOT_SECRET if set;
+    otherwise a random secret generated once into VAR_DIR/secret.key (mode 0600) and read from there after."""
+    if settings.bot_secret:
+        return settings.bot_secret
+    path = settings.secret_file
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a name of its own, then linked into place: processes (or threads) starting at once
+        # all end up reading the one secret that won, never a half-written file.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

@@ -19,12 +19,13 @@ from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.model import Handoff
 from bot.channels.payloads import OfferedPayloads
 from bot.channels.relay import NOT_RECEIVED, Relay
-from bot.composition import Services, build_services
+from bot.composition import Services, build_services, signing_secret
 from bot.gc_tuning import freeze_long_lived_objects
 from bot.notifications.push import Notifier
 from bot.rasa.client import RasaClient, rasa_session
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.settings import Settings
 from bot.store.engine import read_connection
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.services = services or build_services(settings)
         app.state.http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
         app.state.rasa_session = rasa_session()
-        app.state.rasa = RasaClient(settings.rasa_shards, settings.internal_token(RASA_CHANNEL_TOKEN),
+        app.state.rasa = RasaClient(settings.rasa_urls, internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN),
                                     app.state.rasa_session)
         app.state.offered_payloads = OfferedPayloads(app.state.services.offered_buttons)
         app.state.relay = Relay(app.state.rasa, app.state.offered_payloads, app.state.services.transcripts,
@@ -121,7 +122,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         if settings.telegram_token:
             # Every gateway gets a channel: an agent on any gateway may answer a Telegram buyer, and in webhook
             # mode Telegram's calls may reach any gateway. Only the background one polls or registers the webhook.
-            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.relay,
+            app.state.telegram = telegram.TelegramChannel(app.state.services, app.state.relay, signing_secret(settings),
                                                           send_only=not background)
             if background:
                 notifier = Notifier(telegram.CHANNEL, app.state.services.channel_state, app.state.telegram.push,
@@ -171,7 +172,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     async def healthz() -> JSONResponse:
         actions, *rasas = await asyncio.gather(
             _probe(app.state.http, f"{settings.action_server_url}/health"),
-            *(_probe(app.state.http, f"{url}/") for url in settings.rasa_shards),
+            *(_probe(app.state.http, f"{url}/") for url in settings.rasa_urls),
         )
         # Every Rasa process must answer: each holds a share of the conversations.
         rasa = next((r for r in rasas if r != "ok"), "ok")

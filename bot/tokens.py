@@ -2,9 +2,13 @@
 
 BuyerTokens signs and reads tokens (signature and age only); BuyerSignIn is the one place that answers "which
 buyer does this token sign in": a good signature, not expired, and a buyer the store has. Every channel asks it.
+
+internal_token derives the tokens of the internal hops from the same secret.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -14,6 +18,18 @@ import anyio
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 MAX_TOKEN_CHARS = 1000
+
+# Purposes of the internal tokens (internal_token).
+RASA_CHANNEL_TOKEN = "rasa-channel"
+ACTION_SERVER_TOKEN = "action-server"
+TELEGRAM_WEBHOOK_SECRET = "telegram-webhook"
+
+
+def internal_token(secret: str, purpose: str) -> str:
+    """A token for one internal hop (gateway -> Rasa, Rasa -> action server, Telegram -> gateway), derived from
+    the deployment's secret (bot.composition.signing_secret) so every process of one deployment agrees on it
+    without another setting."""
+    return hmac.new(secret.encode(), f"internal:{purpose}".encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

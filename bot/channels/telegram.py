@@ -49,7 +49,7 @@ from bot.channels.relay import Relay, TurnFailed, attachments_shown
 from bot.composition import Services
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
-from bot.settings import TELEGRAM_WEBHOOK_SECRET
+from bot.tokens import TELEGRAM_WEBHOOK_SECRET, internal_token
 
 log = logging.getLogger(__name__)
 
@@ -194,8 +194,9 @@ class TelegramChannel:
     and handles webhook calls that reach this gateway, but never polls, registers the webhook or the command
     list: Telegram allows one poller per bot, and one registration is enough."""
 
-    def __init__(self, services: Services, relay: Relay, send_only: bool = False,
+    def __init__(self, services: Services, relay: Relay, secret: str, send_only: bool = False,
                  bot_class: type[ExtBot] = ExtBot) -> None:
+        """`secret`: the deployment's (bot.composition.signing_secret); the webhook's secret token derives from it."""
         self._services = services
         self._bot_class = bot_class  # bot.patches.telegram.bot_class, chosen by the composition root
         self._settings = services.settings
@@ -204,7 +205,7 @@ class TelegramChannel:
         self._app: Application | None = None
         self._started = False
         self.send_only = send_only
-        self.webhook_secret = self._settings.internal_token(TELEGRAM_WEBHOOK_SECRET)[:64]
+        self.webhook_secret = internal_token(secret, TELEGRAM_WEBHOOK_SECRET)[:64]
 
     @property
     def webhook_mode(self) -> bool:

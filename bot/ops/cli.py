@@ -146,7 +146,10 @@ def cmd_chat(services: Services, args) -> int:
 
 def cmd_process_env(services: Services, args) -> int:
     """Prints what `rasa run` needs to run on its own (endpoints.yml reads these), as shell exports."""
-    for name, value in services.settings.rasa_process_env().items():
+    from bot.composition import signing_secret
+    from bot.ops.runner import rasa_process_env
+
+    for name, value in rasa_process_env(services.settings, signing_secret(services.settings)).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 

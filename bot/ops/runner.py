@@ -23,12 +23,14 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Deque, List, Optional, TextIO
+from typing import Deque, Dict, List, Optional, TextIO
 from urllib.parse import urlsplit
 
 import httpx
 
+from bot.composition import signing_secret
 from bot.settings import PROJECT_ROOT, Settings
+from bot.tokens import ACTION_SERVER_TOKEN, internal_token
 
 STARTUP_TIMEOUT_SECONDS = 180
 GATEWAY_GRACEFUL_SECONDS = 5
@@ -103,6 +105,33 @@ def _gateway_names(settings: Settings) -> List[str]:
     return ["gateway"] if n == 1 else [f"gateway {i + 1}" for i in range(n)]
 
 
+def rasa_process_env(settings: Settings, secret: str) -> Dict[str, str]:
+    """What endpoints.yml expects in Rasa's environment: where the actions are, their token (derived from the
+    deployment's secret), the conversation store, the lock store, the review inbox's event broker; and Rasa's
+    number of Sanic workers. `python -m bot process-env` prints it for running `rasa run` by hand."""
+    redis = settings.redis
+    # endpoints.yml names every key whatever the type, and Rasa refuses an unset ${VAR}: with the in-memory
+    # lock store they are empty (and ignored). Empty password and username mean no AUTH (redis-py sends
+    # AUTH only when one is non-empty); an empty use_ssl is false.
+    return {
+        "ACTION_SERVER_URL": settings.action_server_url,
+        "ACTION_SERVER_TOKEN": internal_token(secret, ACTION_SERVER_TOKEN),
+        "RASA_TRACKER_URL": settings.rasa_tracker_url,
+        "RASA_LOCK_STORE": "redis" if redis else "in_memory",
+        "RASA_LOCK_STORE_HOST": redis.host if redis else "",
+        "RASA_LOCK_STORE_PORT": str(redis.port) if redis else "",
+        "RASA_LOCK_STORE_DB": str(redis.db) if redis else "",
+        "RASA_LOCK_STORE_USERNAME": redis.username if redis else "",
+        "RASA_LOCK_STORE_PASSWORD": redis.password if redis else "",
+        "RASA_LOCK_STORE_SSL": "true" if redis and redis.tls else "",
+        "SANIC_WORKERS": str(settings.rasa_workers),
+        # The review inbox's event broker writes to the dispute store; an empty URL turns it off.
+        "REVIEW_INBOX_URL": settings.database_url if settings.review_inbox else "",
+        "REVIEW_MIN_CONFIDENCE": str(settings.review_min_confidence),
+        "REVIEW_MIN_MARGIN": str(settings.review_min_margin),
+    }
+
+
 def _services(settings: Settings) -> List[Service]:
     py = sys.executable
     base = dict(os.environ)
@@ -111,14 +140,15 @@ def _services(settings: Settings) -> List[Service]:
         Service("action server", [py, "-m", "bot.rasa.action_server", "--port", actions_port],
                 f"{settings.action_server_url}/health", base),
     ]
-    rasa_urls = settings.local_rasa_urls
+    rasa_urls = settings.rasa_urls_to_start
+    rasa_env = rasa_process_env(settings, signing_secret(settings))
     for i, url in enumerate(rasa_urls):
         services.append(Service(
             "rasa" if len(rasa_urls) == 1 else f"rasa {i + 1}",
             [py, "-m", "rasa", "run", "--model", "models", "-i", "127.0.0.1", "-p", str(urlsplit(url).port),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
             f"{url}/",
-            {**base, **settings.rasa_process_env()}))
+            {**base, **rasa_env}))
     # The gateways send each conversation to one of these Rasa processes, always the same one.
     base = {**base, "RASA_URL": ",".join(rasa_urls)}
     for i, (name, url) in enumerate(zip(_gateway_names(settings), settings.gateway_urls)):
@@ -392,7 +422,7 @@ def _summary(settings: Settings, log_dir: Path) -> str:
     else:
         gateways = ""
     workers = ""
-    rasa_processes = len(settings.local_rasa_urls)
+    rasa_processes = len(settings.rasa_urls_to_start)
     if settings.rasa_workers > 1 or settings.action_server_workers > 1 or len(urls) > 1 or rasa_processes > 1:
         workers = (f"  Workers:   Rasa {rasa_processes} process(es) x {settings.rasa_workers} worker(s), each "
                    f"conversation always on the same process; action server {settings.action_server_workers}; "

@@ -10,14 +10,16 @@ import argparse
 import hmac
 import logging
 
+from bot.composition import signing_secret
 from bot.gc_tuning import freeze_long_lived_objects
-from bot.settings import ACTION_SERVER_TOKEN, Settings
+from bot.settings import Settings
+from bot.tokens import ACTION_SERVER_TOKEN, internal_token
 
 
 def create_action_app(settings: Settings):
     from rasa_sdk.endpoint import create_app
 
-    token = settings.internal_token(ACTION_SERVER_TOKEN)
+    token = internal_token(signing_secret(settings), ACTION_SERVER_TOKEN)
     app = create_app("actions", cors_origins=None)
 
     @app.middleware("request")

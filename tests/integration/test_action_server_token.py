@@ -13,7 +13,10 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.utils import read_endpoints_from_path
 
-from bot.settings import ACTION_SERVER_TOKEN, Settings
+from bot.composition import signing_secret
+from bot.ops.runner import rasa_process_env
+from bot.settings import Settings
+from bot.tokens import ACTION_SERVER_TOKEN, internal_token
 from support.loopback_http import serve_post
 from support.waiting import wait_until
 
@@ -23,14 +26,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def rasa_env(tmp_path, monkeypatch):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path)})
-    for name, value in settings.rasa_process_env().items():
+    for name, value in rasa_process_env(settings, signing_secret(settings)).items():
         monkeypatch.setenv(name, value)
     return settings
 
 
 def test_endpoints_send_the_action_token_in_a_header_not_the_url(rasa_env):
     endpoint = read_endpoints_from_path(str(ROOT / "endpoints.yml")).action
-    token = rasa_env.internal_token(ACTION_SERVER_TOKEN)
+    token = internal_token(signing_secret(rasa_env), ACTION_SERVER_TOKEN)
     assert endpoint.token is None and token not in endpoint.url
     assert endpoint.headers == {"Authorization": f"Bearer {token}"}
 
@@ -40,7 +43,7 @@ def test_a_failed_action_call_leaves_no_token_in_rasas_log(rasa_env, caplog):
     from aiohttp import web
 
     endpoint = read_endpoints_from_path(str(ROOT / "endpoints.yml")).action
-    token = rasa_env.internal_token(ACTION_SERVER_TOKEN)
+    token = internal_token(signing_secret(rasa_env), ACTION_SERVER_TOKEN)
     seen = {}
 
     async def scenario():
@@ -79,7 +82,7 @@ def test_action_server_accepts_the_header_and_refuses_the_query_token(rasa_env, 
     env = {"PATH": "/usr/bin:/bin", "VAR_DIR": str(tmp_path), "HOME": str(tmp_path)}
     server = subprocess.Popen([sys.executable, "-m", "bot.rasa.action_server", "--port", str(port)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    token = rasa_env.internal_token(ACTION_SERVER_TOKEN)
+    token = internal_token(signing_secret(rasa_env), ACTION_SERVER_TOKEN)
     base = f"http://127.0.0.1:{port}"
     try:
         def healthy() -> bool:

@@ -7,12 +7,13 @@ from http.server import ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.composition import build_services
+from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
 from bot.gateway import create_app
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from support.stand_in_rasa import StandInRasa
 
 
@@ -21,7 +22,7 @@ def chat(tmp_path):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0"})
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
     server.received = []
-    server.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    server.token = internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
                                   "RASA_URL": f"http://127.0.0.1:{server.server_address[1]}"})

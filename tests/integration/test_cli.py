@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from bot.composition import signing_secret
 from bot.settings import Settings
-from bot.tokens import BuyerTokens
+from bot.tokens import ACTION_SERVER_TOKEN, BuyerTokens, internal_token
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_token_is_signed_with_the_generated_secret(var_dir):
     secret_file = var_dir / "secret.key"
     assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
     settings = Settings.from_env({"VAR_DIR": str(var_dir)})
-    tokens = BuyerTokens(settings.signing_secret(), 3600)
+    tokens = BuyerTokens(signing_secret(settings), 3600)
     assert tokens.buyer_id(token) == "ben"
     assert tokens.buyer_id(token[:-2] + "xx") is None
     assert BuyerTokens("another-secret", 3600).buyer_id(token) is None
@@ -89,15 +90,13 @@ def test_processes_starting_together_share_one_secret(tmp_path):
 
 
 def _secret_of(var_dir: str) -> str:
-    return Settings.from_env({"VAR_DIR": var_dir}).signing_secret()
+    return signing_secret(Settings.from_env({"VAR_DIR": var_dir}))
 
 
 def test_process_env_matches_what_the_runner_gives_rasa(var_dir):
-    from bot.settings import ACTION_SERVER_TOKEN
-
     lines = dict(line.removeprefix("export ").split("=", 1) for line in bot(var_dir, "process-env").stdout.splitlines())
     settings = Settings.from_env({"VAR_DIR": str(var_dir)})
-    assert lines["ACTION_SERVER_TOKEN"] == settings.internal_token(ACTION_SERVER_TOKEN)
+    assert lines["ACTION_SERVER_TOKEN"] == internal_token(signing_secret(settings), ACTION_SERVER_TOKEN)
     assert lines["RASA_TRACKER_URL"] == f"sqlite:///{var_dir / 'conversations.db'}"
     assert lines["RASA_LOCK_STORE"] == "in_memory"
     assert lines["SANIC_WORKERS"] == "1"

@@ -24,13 +24,14 @@ from bot.channels.telegram import (
     split_text,
 )
 from bot.channels.relay import UNAVAILABLE
-from bot.composition import build_services
+from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
 from bot.gateway import create_app
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.settings import Settings
 from bot.store import migrate
 from bot.store import tables
 from bot.store.seed import seed
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from support.fake_telegram import (
     FakeTelegram,
     free_port,
@@ -68,7 +69,7 @@ def _gateway(tmp_path, telegram, **extra):
     server = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
     server.received = []
     settings = _settings(tmp_path, server.server_address[1], telegram, **extra)
-    server.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    server.token = internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     services = build_services(settings)
     migrate.upgrade(services.engine)

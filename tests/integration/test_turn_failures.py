@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 
 from bot.channels.relay import NO_ANSWER, NOT_RECEIVED, UNAVAILABLE
-from bot.composition import build_services
+from bot.composition import build_services, signing_secret
 from bot.gateway import create_app
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from bot.disputes.clock import SystemClock
 from support.socket_client import Browser
 from support.stand_in_rasa import StandInRasa
@@ -41,7 +42,7 @@ def stand_in_rasa():
 def _services(tmp_path, rasa, **env):
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
                                   "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}", **env})
-    rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    rasa.token = internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN)
     return build_services(settings)
 
 

@@ -245,11 +245,12 @@ async def test_settings_come_from_endpoints_yml_and_an_empty_url_means_off(proje
     from rasa.core.brokers.broker import EventBroker
     from rasa.core.utils import AvailableEndpoints
 
+    from bot.ops.runner import rasa_process_env
     from bot.settings import Settings
 
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOT_SECRET": "s" * 32, "REVIEW_MIN_CONFIDENCE": "0.7",
                                   "REVIEW_MIN_MARGIN": "0.05"})
-    for name, value in settings.rasa_process_env().items():
+    for name, value in rasa_process_env(settings, "s" * 32).items():
         monkeypatch.setenv(name, value)
     endpoints = AvailableEndpoints.read_endpoints(str(project_root / "endpoints.yml"))
     broker = await EventBroker.create(endpoints.event_broker)
@@ -259,6 +260,6 @@ async def test_settings_come_from_endpoints_yml_and_an_empty_url_means_off(proje
     await broker.close()
 
     off = Settings.from_env({"VAR_DIR": str(tmp_path), "BOT_SECRET": "s" * 32, "REVIEW_INBOX": "0"})
-    monkeypatch.setenv("REVIEW_INBOX_URL", off.rasa_process_env()["REVIEW_INBOX_URL"])
+    monkeypatch.setenv("REVIEW_INBOX_URL", rasa_process_env(off, "s" * 32)["REVIEW_INBOX_URL"])
     endpoints = AvailableEndpoints.read_endpoints(str(project_root / "endpoints.yml"))
     assert await EventBroker.create(endpoints.event_broker) is None

@@ -9,12 +9,13 @@ from http.server import ThreadingHTTPServer
 
 import uvicorn
 
-from bot.composition import build_services
+from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
 from bot.gateway import create_app
-from bot.settings import RASA_CHANNEL_TOKEN, Settings
+from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from support.fake_telegram import free_port
 from support.stand_in_rasa import StandInRasa
 from support.waiting import wait_until
@@ -49,7 +50,7 @@ def served_gateway(tmp_path, **env):
     rasa.received = []
     settings = Settings.from_env({"VAR_DIR": str(tmp_path), "SWEEP_INTERVAL_SECONDS": "0",
                                   "RASA_URL": f"http://127.0.0.1:{rasa.server_address[1]}", **env})
-    rasa.token = settings.internal_token(RASA_CHANNEL_TOKEN)
+    rasa.token = internal_token(signing_secret(settings), RASA_CHANNEL_TOKEN)
     threading.Thread(target=rasa.serve_forever, daemon=True).start()
     services = build_services(settings)
     migrate.upgrade(services.engine)

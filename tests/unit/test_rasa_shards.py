@@ -65,10 +65,10 @@ def test_the_client_posts_each_conversation_to_its_rasa():
 
 def test_settings_list_and_count_rasa_processes():
     one = Settings.from_env({"RASA_URL": "http://127.0.0.1:7000", "RASA_PROCESSES": "3"})
-    assert one.rasa_shards == ["http://127.0.0.1:7000"]  # what a gateway started alone talks to
-    assert one.local_rasa_urls == [f"http://127.0.0.1:{7000 + i}" for i in range(3)]  # what `bot run` starts
+    assert one.rasa_urls == ("http://127.0.0.1:7000",)  # what a gateway started alone talks to
+    assert one.rasa_urls_to_start == tuple(f"http://127.0.0.1:{7000 + i}" for i in range(3))  # what `bot run` starts
     listed = Settings.from_env({"RASA_URL": "http://10.0.0.5:5005, http://10.0.0.6:5005/"})
-    assert listed.rasa_shards == listed.local_rasa_urls == ["http://10.0.0.5:5005", "http://10.0.0.6:5005"]
+    assert listed.rasa_urls == listed.rasa_urls_to_start == ("http://10.0.0.5:5005", "http://10.0.0.6:5005")
     for bad in ({"RASA_URL": "127.0.0.1:5005"}, {"RASA_URL": "http://a:1,http://b:2", "RASA_PROCESSES": "3"},
                 {"RASA_URL": "http://127.0.0.1:65535", "RASA_PROCESSES": "2"}, {"RASA_PROCESSES": "0"}):
         with pytest.raises(SystemExit):
