@@ -9,11 +9,12 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.composition import Services, build_services
+from bot.composition import build_services
 from bot.disputes.errors import DomainError
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.model import DisputeStatus
 from bot.disputes.services import DisputeDetails
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -1,62 +1,44 @@
 """The composition root: the one place that builds engines, storage and services from settings."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, List, Optional
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 
 from bot.disputes.accounts import AccountService
 from bot.disputes.clock import Clock, SystemClock
 from bot.disputes.services import DisputeService
+from bot.review.inbox import ReviewInbox
+from bot.services import Services
 from bot.settings import Settings
 from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
+from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
 from bot.store.review_inbox import SqlReviewInbox
-from bot.review.inbox import ReviewInbox
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
-from bot.store.evidence_files import DiskEvidenceStorage
-from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerSignIn, BuyerTokens, internal_token
 
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.channels.agent_api import AgentNotifier
+    from bot.channels.payloads import OfferedPayloads
+    from bot.channels.relay import Relay
+    from bot.channels.telegram import TelegramChannel
+    from bot.channels.web import WebChannel
+    from bot.helpdesk.desk import HelpDesk
+    from bot.helpdesk.queue import HandoffQueue
+    from bot.rasa.client import RasaClient
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    settings: Settings
-    engine: Engine
-    disputes: DisputeService
-    accounts: AccountService
-    buyer_tokens: BuyerTokens
-    buyer_sign_in: BuyerSignIn  # every channel's answer to "which buyer does this token sign in"
-    evidence: DiskEvidenceStorage
-    uow_factory: SqlUnitOfWorkFactory
-    channel_state: SqlChannelState
-    transcripts: SqlTranscripts
-    web_sessions: SqlWebSessions
-    handoffs: SqlHandoffs
-    offered_buttons: SqlOfferedButtons
-    review_store: SqlReviewInbox
-    review: ReviewInbox  # labels checked against the intents of domain.yml
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    def remove_orphan_evidence(self) -> List[str]:
-        grace = timedelta(hours=self.settings.orphan_evidence_grace_hours)
-        # Wall-clock time, not the domain clock: file ages are the file system's.
-        return remove_orphan_evidence(self.engine, self.evidence, datetime.now(timezone.utc), grace)
 
 
 def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] = None) -> Services:
@@ -180,3 +162,78 @@ def signing_secret(settings: Settings) -> str:
         finally:
             tmp.unlink()
     return path.read_text().strip()
+
+
+@dataclass
+class Gateway:
+    """The gateway's parts, built once by build_gateway in dependency order, so nothing is wired after
+    construction: queue -> notifier -> intake -> relay -> channels -> deliveries -> desk."""
+
+    settings: Settings
+    services: Services
+    http: httpx.AsyncClient  # health probes and the agent webhook
+    rasa: RasaClient
+    offered: OfferedPayloads
+    relay: Relay
+    queue: HandoffQueue
+    notifier: AgentNotifier
+    web: WebChannel
+    socketio_app: Any  # the ASGI app of the socket.io server (widget and agent consoles)
+    telegram: Optional[TelegramChannel]  # None without TELEGRAM_TOKEN
+    helpdesk: HelpDesk
+    owns_services: bool  # built here (closed with the gateway) or handed in (tests, the CLI)
+
+    async def close(self) -> None:
+        if self.telegram is not None:
+            with contextlib.suppress(Exception):
+                await self.telegram.stop()
+        await self.http.aclose()
+        await self.rasa.close()
+        if self.owns_services:
+            self.services.close()
+
+
+def build_gateway(settings: Settings, services: Optional[Services] = None) -> Gateway:
+    """The gateway's parts, in dependency order (nothing is wired after construction). Called in the gateway's
+    running event loop (its HTTP clients belong to it); connects to nothing until a request or job needs it."""
+    import httpx
+
+    from bot.channels import agent_api, telegram, web
+    from bot.channels.delivery import Deliveries
+    from bot.channels.payloads import OfferedPayloads
+    from bot.channels.relay import Relay
+    from bot.helpdesk.desk import HelpDesk
+    from bot.helpdesk.intake import HandoffIntake
+    from bot.helpdesk.queue import HandoffQueue
+    from bot.patches import telegram as telegram_patches
+    from bot.rasa.client import RasaClient, rasa_session
+    from bot.tokens import RASA_CHANNEL_TOKEN
+
+    owns_services = services is None
+    services = services or build_services(settings)
+    secret = signing_secret(settings)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+    rasa = RasaClient(settings.rasa_urls, internal_token(secret, RASA_CHANNEL_TOKEN), rasa_session())
+    sio = web.socket_server(settings)
+    queue = HandoffQueue(services.handoffs, services.transcripts)
+    if settings.agent_webhook_url and not settings.agent_webhook_secret:
+        log.warning("AGENT_WEBHOOK_URL is set without AGENT_WEBHOOK_SECRET: the webhook is off")
+    notifier = agent_api.AgentNotifier(
+        sio, settings.agent_webhook_url if settings.agent_webhook_secret else None, settings.agent_webhook_secret,
+        http, queue)
+    offered = OfferedPayloads(services.offered_buttons)
+    relay = Relay(rasa, offered, services.transcripts, services.handoffs,
+                  HandoffIntake(services.handoffs, queue, notifier))
+    web_channel = web.WebChannel(services, relay, sio)
+    telegram_channel = None
+    if settings.telegram_token:
+        # Every gateway gets a channel: an agent on any gateway may answer a Telegram buyer, and in webhook mode
+        # Telegram's calls may reach any gateway. Only the one with the background jobs polls or registers.
+        telegram_channel = telegram.TelegramChannel(
+            services, relay, secret, send_only=not settings.gateway_background_jobs,
+            bot_class=telegram_patches.bot_class(settings.telegram_patches))
+    helpdesk = HelpDesk(services, relay, Deliveries([web_channel, telegram_channel]), notifier, queue)
+    agent_api.register_agent_socket(sio, services.accounts, queue)
+    return Gateway(settings=settings, services=services, http=http, rasa=rasa, offered=offered, relay=relay,
+                   queue=queue, notifier=notifier, web=web_channel, socketio_app=web_channel.asgi_app(),
+                   telegram=telegram_channel, helpdesk=helpdesk, owns_services=owns_services)

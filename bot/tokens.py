@@ -81,7 +81,7 @@ class BuyerSignIn:
         self._remember = remember_seconds
         self._max_remembered = max_remembered
         self._monotonic = monotonic
-        self._known: "OrderedDict[str, float]" = OrderedDict()  # buyer id -> when the answer lapses
+        self._known: OrderedDict[str, float] = OrderedDict()  # buyer id -> when the answer lapses
 
     async def resolve(self, token: object) -> Optional[SignedInBuyer]:
         signed = self._tokens.read(token)

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 from datetime import datetime
-from typing import Annotated, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Dict, List, Optional
 
 import anyio
 import httpx
@@ -39,9 +39,11 @@ from bot.disputes.errors import DisputeNotFound, DomainError, NotAllowed
 from bot.disputes.evidence import sniff_media_type
 from bot.disputes.model import Agent, AgentRole
 from bot.disputes.problems import PROBLEM_LABELS, ProblemCode
-from bot.review.model import ReviewItem, ReviewItemClosed, ReviewItemNotFound
 from bot.helpdesk.labels import handoff_status_label
 from bot.helpdesk.model import HandoffNotFound, HandoffTaken, NotYourHandoff
+from bot.helpdesk.queue import HandoffQueue
+from bot.helpdesk.views import CaseSummary, DisputeActed, QueueItem
+from bot.review.model import ReviewItem, ReviewItemClosed, ReviewItemNotFound
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,14 @@ ReviewItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DisputeNumber = Annotated[str, Path(min_length=1, max_length=32)]
 # Strict types (pydantic would otherwise take 123 as "123" and "yes" as true) and lengths a bit over the
 # domain's own limits: the domain says what is wrong in words; these only stop absurd payloads early.
-Text = constr(strict=True, max_length=4000)
-Code = constr(strict=True, max_length=32)
-Problems = conlist(StrictStr, max_items=20)  # 14 problem codes exist
+if TYPE_CHECKING:  # what the constrained types hold, for the type checker
+    Text = str
+    Code = str
+    Problems = List[str]
+else:
+    Text = constr(strict=True, max_length=4000)
+    Code = constr(strict=True, max_length=32)
+    Problems = conlist(StrictStr, max_items=20)  # 14 problem codes exist
 
 
 class Reply(BaseModel):
@@ -94,7 +101,7 @@ class Decision(BaseModel):
 class Label(BaseModel):
     intent: StrictStr = Field(..., min_length=1, max_length=64, description="One of the assistant's intents "
                               "(GET /review lists them)")
-    problems: conlist(StrictStr, max_items=20) = Field([], description="Problem codes the message reports")
+    problems: Problems = Field([], description="Problem codes the message reports")
 
 
 class Guess(BaseModel):
@@ -228,21 +235,23 @@ class AgentNotifier:
     """Tells signed-in agent consoles (socket.io) and the help desk's webhook what happened."""
 
     def __init__(self, sio: socketio.AsyncServer, webhook_url: Optional[str], webhook_secret: Optional[str],
-                 http: httpx.AsyncClient) -> None:
+                 http: httpx.AsyncClient, queue: HandoffQueue) -> None:
         self._sio = sio
         self._url = webhook_url
         self._secret = webhook_secret
         self._http = http
-        self.helpdesk = None
+        self._queue = queue
 
     async def __call__(self, event: str, data: Dict[str, Any]) -> None:
         await self._sio.emit(event.replace(".", "_"), data, room=ROOM, namespace=NAMESPACE)
-        if self.helpdesk is not None and event.startswith("handoff."):
-            await self._sio.emit("queue", await self.helpdesk.queue(), room=ROOM, namespace=NAMESPACE)
+        if event.startswith("handoff."):
+            await self._sio.emit("queue", _queue_json(await self._queue.items()), room=ROOM, namespace=NAMESPACE)
         if self._url and event in ("handoff.created", "buyer.message"):
             await self._post(event, data)
 
     async def _post(self, event: str, data: Dict[str, Any]) -> None:
+        if self._url is None:
+            return
         body = json.dumps({"event": event, "data": data}, default=str).encode()
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(self._secret or "", body)}
         for attempt in range(3):
@@ -256,18 +265,21 @@ class AgentNotifier:
         log.error("agent webhook gave up on %s", event)
 
 
-def register_agent_socket(sio: socketio.AsyncServer, services_of) -> None:
+def _queue_json(items: List[QueueItem]) -> List[Dict[str, Any]]:
+    return [item.dict() for item in items]
+
+
+def register_agent_socket(sio: socketio.AsyncServer, accounts: Any, queue: HandoffQueue) -> None:
     """Agents' consoles connect to the `/agent` namespace with their token and get the live queue."""
 
     async def connect(sid, environ, auth=None):
         token = auth.get("token") if isinstance(auth, dict) else None
-        services, helpdesk = services_of()
-        agent = await anyio.to_thread.run_sync(services.accounts.agent_for_token, token) if token else None
+        agent = await anyio.to_thread.run_sync(accounts.agent_for_token, token) if token else None
         if agent is None:
             raise socketio.exceptions.ConnectionRefusedError("invalid_token")
         await sio.save_session(sid, {"agent_id": agent.id}, namespace=NAMESPACE)
         await sio.enter_room(sid, ROOM, namespace=NAMESPACE)
-        await sio.emit("queue", await helpdesk.queue(), to=sid, namespace=NAMESPACE)
+        await sio.emit("queue", _queue_json(await queue.items()), to=sid, namespace=NAMESPACE)
 
     sio.on("connect", connect, namespace=NAMESPACE)
 
@@ -280,11 +292,11 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     bearer = HTTPBearer(auto_error=False)
 
     def helpdesk():
-        return parent.state.helpdesk
+        return parent.state.gateway.helpdesk
 
     async def current_agent(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Agent:
         token = credentials.credentials if credentials else None
-        agent = await anyio.to_thread.run_sync(parent.state.services.accounts.agent_for_token, token) \
+        agent = await anyio.to_thread.run_sync(parent.state.gateway.services.accounts.agent_for_token, token) \
             if token else None
         if agent is None:
             raise _Unauthorized()
@@ -330,11 +342,12 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
     async def me(agent: Agent = Depends(current_agent)):
         return Me(id=agent.id, name=agent.name, role=agent.role.value)
 
-    @api.get("/queue", summary="Open hand-offs: waiting ones in queue order, then those being handled")
+    @api.get("/queue", response_model=List[QueueItem],
+             summary="Open hand-offs: waiting ones in queue order, then those being handled")
     async def queue(agent: Agent = Depends(current_agent)):
         return await helpdesk().queue()
 
-    @api.get("/conversations/{handoff_id}", summary="Case summary and transcript")
+    @api.get("/conversations/{handoff_id}", response_model=CaseSummary, summary="Case summary and transcript")
     async def conversation(handoff_id: HandoffId, agent: Agent = Depends(current_agent)):
         return await helpdesk().summary(handoff_id)
 
@@ -343,7 +356,7 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
         if not SHA256.match(sha256) or not await helpdesk().case_has_file(handoff_id, sha256):
             return JSONResponse({"error": "No such file in this case."}, status_code=404)
         try:
-            data = await anyio.to_thread.run_sync(parent.state.services.evidence.get, sha256)
+            data = await anyio.to_thread.run_sync(parent.state.gateway.services.evidence.get, sha256)
         except FileNotFoundError:  # sent outside any dispute and removed by the orphan sweep
             return JSONResponse({"error": "This file was not attached to a dispute and has been removed."},
                                 status_code=410)
@@ -366,20 +379,23 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
         return {"id": handoff.id, "status": handoff.status.value,
                 "status_label": handoff_status_label(handoff.status)}
 
-    @api.post("/conversations/{handoff_id}/disputes", summary="File a dispute for the buyer")
+    @api.post("/conversations/{handoff_id}/disputes", response_model=DisputeActed,
+              summary="File a dispute for the buyer")
     async def file_dispute(handoff_id: HandoffId, body: NewDispute, agent: Agent = Depends(current_agent)):
         return await helpdesk().file_dispute(agent, handoff_id, body.dict())
 
-    @api.post("/conversations/{handoff_id}/disputes/{number}/modify", summary="Change what the dispute asks")
+    @api.post("/conversations/{handoff_id}/disputes/{number}/modify", response_model=DisputeActed,
+              summary="Change what the dispute asks")
     async def modify(handoff_id: HandoffId, number: DisputeNumber, body: DisputeChange,
                      agent: Agent = Depends(current_agent)):
         return await helpdesk().modify_dispute(agent, handoff_id, number, body.dict())
 
-    @api.post("/conversations/{handoff_id}/disputes/{number}/escalate", summary="Escalate to the Dispute Team")
+    @api.post("/conversations/{handoff_id}/disputes/{number}/escalate", response_model=DisputeActed,
+              summary="Escalate to the Dispute Team")
     async def escalate(handoff_id: HandoffId, number: DisputeNumber, agent: Agent = Depends(current_agent)):
         return await helpdesk().escalate_dispute(agent, handoff_id, number)
 
-    @api.post("/conversations/{handoff_id}/disputes/{number}/decide",
+    @api.post("/conversations/{handoff_id}/disputes/{number}/decide", response_model=DisputeActed,
               summary="Dispute Team only: refund in full or part, or side with the seller")
     async def decide(handoff_id: HandoffId, number: DisputeNumber, body: Decision,
                      agent: Agent = Depends(current_agent)):
@@ -387,7 +403,7 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
                                                body.refund_amount, body.note)
 
     def review():
-        return parent.state.services.review
+        return parent.state.gateway.services.review
 
     @api.get("/review", response_model=ReviewPage, tags=["review"],
              summary="Admins: buyer messages the bot was unsure about, most repeated first")
@@ -402,7 +418,7 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
               summary="Admins: give the message its intent (and problem codes) for the training data")
     async def review_label(item_id: ReviewItemId, body: Label, agent: Agent = Depends(current_admin)):
         item = await anyio.to_thread.run_sync(review().label, item_id, body.intent, body.problems, agent.name)
-        await anyio.to_thread.run_sync(lambda: parent.state.services.handoffs.audit(
+        await anyio.to_thread.run_sync(lambda: parent.state.gateway.services.handoffs.audit(
             agent, "review_label", detail={"item": item_id, "intent": item.label_intent,
                                            "problems": item.label_problems}))
         return _review_item(item)
@@ -411,13 +427,13 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
               summary="Admins: leave the message out of the training data")
     async def review_discard(item_id: ReviewItemId, agent: Agent = Depends(current_admin)):
         item = await anyio.to_thread.run_sync(review().discard, item_id, agent.name)
-        await anyio.to_thread.run_sync(lambda: parent.state.services.handoffs.audit(
+        await anyio.to_thread.run_sync(lambda: parent.state.gateway.services.handoffs.audit(
             agent, "review_discard", detail={"item": item_id}))
         return _review_item(item)
 
     @api.get("/audit", summary="The latest agent actions")
     async def audit(agent: Agent = Depends(current_agent)):
-        return await anyio.to_thread.run_sync(parent.state.services.handoffs.audit_log, None, 200)
+        return await anyio.to_thread.run_sync(parent.state.gateway.services.handoffs.audit_log, None, 200)
 
     return api
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Dict, Iterable, Optional, Tuple
-
-from bot.store.offered import SqlOfferedButtons
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 
 def payload_key(payload: str) -> str:
@@ -23,13 +21,13 @@ def payload_key(payload: str) -> str:
 class OfferedPayloads:
     """Blocking (database) calls: async callers run them in a worker thread."""
 
-    def __init__(self, store: SqlOfferedButtons) -> None:
+    def __init__(self, store: Any) -> None:  # bot.store.offered.SqlOfferedButtons
         self._store = store
 
     def remember(self, conversation_id: str, messages: Iterable[Dict]) -> None:
-        offers = [(b.get("payload"), str(b.get("title") or "")) for m in messages for b in (m.get("buttons") or [])
-                  if isinstance(b, dict)]
-        offers = [(payload_key(p), p, title) for p, title in offers if isinstance(p, str) and p.startswith("/")]
+        shown = [(b.get("payload"), str(b.get("title") or "")) for m in messages for b in (m.get("buttons") or [])
+                 if isinstance(b, dict)]
+        offers = [(payload_key(p), p, title) for p, title in shown if isinstance(p, str) and p.startswith("/")]
         if offers:
             self._store.add(conversation_id, offers)
         elif any(m.get("text") for m in messages):

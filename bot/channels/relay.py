@@ -6,14 +6,13 @@ import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Protocol, Sequence
 
 import anyio
 from sqlalchemy.exc import DBAPIError
 
 from bot.channels.payloads import OfferedPayloads
 from bot.rasa.client import RasaClient, RasaUnavailable
-from bot.store.transcripts import SqlTranscripts
 
 MAX_LOCKS = 10_000
 NO_ANSWER = ("Sorry, I couldn't answer that just now. Your message is kept; please try again in a moment, or say "
@@ -22,15 +21,6 @@ UNAVAILABLE = "The assistant is not available right now. Nothing was lost; pleas
 NOT_RECEIVED = ("Sorry, something went wrong on our side and your message did not reach me. Please send it again "
                 "in a moment.")
 log = logging.getLogger(__name__)
-
-
-class TurnFailed(Exception):
-    """A buyer's turn could not be answered (Rasa or the store unreachable); `reply` tells the buyer, honestly,
-    whether the message was kept, and every channel shows it."""
-
-    def __init__(self, reply: str) -> None:
-        super().__init__(reply)
-        self.reply = reply
 
 
 async def _read(fn, *args):
@@ -56,18 +46,53 @@ def bot_message(message: Dict[str, Any]) -> Dict[str, Any]:
 
 @dataclass
 class Exchange:
-    buyer: Dict[str, Any]  # the buyer's turn as stored (id, sender, at, text)
+    """One buyer turn as every channel shows it. When the turn failed, `buyer` is None (or the buyer's turn if it
+    was kept), `failed` is True and `replies` holds the one message that tells the buyer, honestly, what to do."""
+
+    buyer: Optional[Dict[str, Any]]  # the buyer's turn as stored (id, sender, at, text)
     replies: List[Dict[str, Any]]  # the bot's messages as stored (id, sender, at, text, buttons, image)
+    failure: Optional[str] = None  # None; "unavailable" (Rasa or the store, passing); "error" (a fault of ours)
+
+    @property
+    def failed(self) -> bool:
+        return self.failure is not None
+
+    @classmethod
+    def failed_with(cls, reply: str, failure: str = "unavailable") -> Exchange:
+        return cls(None, [{"id": None, "sender": "bot", "text": reply, "buttons": [], "image": None}], failure)
+
+
+class Transcripts(Protocol):
+    """What the relay keeps of each conversation (bot.store.transcripts.SqlTranscripts)."""
+
+    def append(self, conversation_id: str, sender: str, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]: ...
+
+    def messages(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]: ...
+
+
+class HandoffIntake(Protocol):
+    """The buyer's side of the help desk, as the relay needs it (bot.helpdesk.intake.HandoffIntake)."""
+
+    async def request(self, conversation_id: str, channel: str, buyer_id: Optional[str], reason: str,
+                      draft: Dict[str, Any]) -> Dict[str, Any]: ...
+
+    async def buyer_wrote(self, handoff: Any, stored: Dict[str, Any]) -> None: ...
+
+    async def buyer_left(self, handoff: Any) -> None: ...
 
 
 class Relay:
-    def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: SqlTranscripts, handoffs) -> None:
+    """Every channel's way to the assistant: one call per buyer turn, which always comes back with something to
+    show (the bot's replies, or the message that says the turn failed and whether it was kept)."""
+
+    def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: Transcripts, handoffs: Any,
+                 intake: HandoffIntake) -> None:
         self.rasa = rasa
         self.offered = offered
         self._transcripts = transcripts
         self._handoffs = handoffs
-        self.helpdesk = None  # bot.helpdesk.desk.HelpDesk, set by the gateway (it needs the relay too)
-        self._locks: "OrderedDict[str, asyncio.Lock]" = OrderedDict()
+        self._intake = intake
+        self._locks: OrderedDict[str, asyncio.Lock] = OrderedDict()
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._locks.pop(conversation_id, None) or asyncio.Lock()
@@ -79,26 +104,40 @@ class Relay:
             self._locks.pop(oldest)
         return lock
 
-    async def turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], *, from_channel: bool = False,
-                   shown: Optional[str] = None) -> Exchange:
+    async def turn(self, conversation_id: str, text: str, *, channel: str, buyer_id: Optional[str],
+                   attachments: Sequence[Dict[str, str]] = (), from_channel: bool = False,
+                   shown: Optional[str] = None, handoff: Optional[Dict[str, Any]] = None) -> Exchange:
         """Sends a buyer's turn; returns it and the bot's messages as stored (each with its transcript id).
 
         `from_channel` marks intents the channel itself composed (commands, files): they skip the payload
-        guard. `shown` is what the transcript shows for the buyer's turn (e.g. "[photo.jpg]").
-        Raises TurnFailed, whose reply says whether the buyer's turn was kept in the transcript.
+        guard. `shown` is what the transcript shows for the buyer's turn (attachments show as "[photo.jpg]").
+        `handoff` tells Rasa what a help-desk agent did (when the bot takes over again). Never raises: a turn
+        that failed comes back as Exchange.failed_with, whose reply says whether the buyer's turn was kept.
         """
+        metadata: Dict[str, Any] = {"channel": channel}
+        if buyer_id:
+            metadata["buyer_id"] = buyer_id
+        if attachments:
+            metadata["attachments"] = list(attachments)
+            shown = shown if shown is not None else attachments_shown(attachments)
+        if handoff is not None:
+            metadata["handoff"] = handoff
         progress = {"kept": False}
         try:
             async with self._lock(conversation_id):
                 return await self._turn(conversation_id, text, metadata, from_channel, shown, progress)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for conversation %s: %s", conversation_id, exc)
-            raise TurnFailed(UNAVAILABLE) from exc
+            return Exchange.failed_with(UNAVAILABLE)
         except DBAPIError as exc:
             # The store is unreachable or dropped the connection mid-turn. Before the buyer's turn was stored
             # nothing of it is kept, and the buyer is asked to send it again; after, it is kept.
             log.error("store failed during a turn in conversation %s: %s", conversation_id, exc.orig)
-            raise TurnFailed(UNAVAILABLE if progress["kept"] else NOT_RECEIVED) from exc
+            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED)
+        except Exception:
+            # Whatever else failed, the buyer is answered (a socket has no error page; Telegram no retry).
+            log.exception("turn failed in conversation %s", conversation_id)
+            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED, "error")
 
     async def _turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], from_channel: bool,
                     shown: Optional[str], progress: Dict[str, bool]) -> Exchange:
@@ -109,7 +148,7 @@ class Relay:
                                                             text)
             shown = shown if shown is not None else title
         handoff = None
-        if self.helpdesk is not None and not (from_channel and to_rasa.startswith("/back_to_bot")):
+        if not (from_channel and to_rasa.startswith("/back_to_bot")):
             handoff = await _read(self._handoffs.open_for, conversation_id)
         body: Dict[str, Any] = {"text": shown or text}
         if metadata.get("attachments"):
@@ -120,16 +159,16 @@ class Relay:
         if handoff is not None:
             if to_rasa != "/back_to_bot":
                 # A person has (or is about to have) this conversation: the bot stays out of it.
-                await self.helpdesk.buyer_wrote(handoff, stored)
+                await self._intake.buyer_wrote(handoff, stored)
                 return Exchange(stored, [])
-            await self.helpdesk.buyer_left(handoff)
+            await self._intake.buyer_left(handoff)
             metadata = {**metadata, "handoff": {"agent": handoff.agent_name, "note": "", "disputes": []}}
         replies = await self.rasa.send(conversation_id, to_rasa, metadata)
         bodies = [bot_message(r) for r in replies if isinstance(r, dict)]
         for reply in replies:
             request = (reply.get("custom") or {}).get("handoff") if isinstance(reply, dict) else None
-            if isinstance(request, dict) and self.helpdesk is not None:
-                bodies.append(await self.helpdesk.request(
+            if isinstance(request, dict):
+                bodies.append(await self._intake.request(
                     conversation_id, str(metadata.get("channel") or "unknown"), metadata.get("buyer_id"),
                     str(request.get("reason") or "asked"), dict(request.get("draft") or {})))
         bodies = [b for b in bodies if b["text"] or b["buttons"] or b["image"]]

@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from bot.channels.relay import TurnFailed
+from bot.channels.auth import current_buyer
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 4000
+CHANNEL = "rest"
 router = APIRouter()
 
 
@@ -40,10 +41,7 @@ def conversation_id(channel: str, buyer_id: str, sender: str) -> str:
 
 
 @router.post("/webhooks/rest/webhook")
-async def rest_webhook(request: Request, authorization: Optional[str] = Header(None)) -> JSONResponse:
-    state = request.app.state
-    token = (authorization or "").removeprefix("Bearer ").strip()
-    buyer = await state.services.buyer_sign_in.buyer_id(token)
+async def rest_webhook(request: Request, buyer: Optional[str] = Depends(current_buyer)) -> JSONResponse:
     if buyer is None:
         return _error(401, "Sign in first: send a valid buyer token as 'Authorization: Bearer <token>'.")
     try:
@@ -51,9 +49,8 @@ async def rest_webhook(request: Request, authorization: Optional[str] = Header(N
     except Exception:
         return _error(422, f"Send JSON {{\"sender\": \"...\", \"message\": \"...\"}}; the message must be 1 to "
                            f"{MAX_MESSAGE_CHARS} characters.")
-    conversation = conversation_id("rest", buyer, body.sender)
-    try:
-        exchange = await state.relay.turn(conversation, body.message, {"buyer_id": buyer, "channel": "rest"})
-    except TurnFailed as failed:
-        return _error(503, failed.reply)
+    exchange = await request.app.state.gateway.relay.turn(conversation_id(CHANNEL, buyer, body.sender), body.message,
+                                                          channel=CHANNEL, buyer_id=buyer)
+    if exchange.failed:
+        return _error(500 if exchange.failure == "error" else 503, exchange.replies[0]["text"])
     return JSONResponse(normalise(body.sender, exchange.replies))

@@ -43,7 +43,7 @@ async def socket_io_client() -> Response:
 
 @router.get("/api/demo/buyers")
 async def demo_buyers(request: Request) -> JSONResponse:
-    services = request.app.state.services
+    services = request.app.state.gateway.services
     allowed = services.settings.demo_buyers
     buyers = await anyio.to_thread.run_sync(services.accounts.list_buyers) if allowed else []
     return JSONResponse({"buyers": [{"id": b.id, "name": b.name} for b in buyers if b.id in allowed]})
@@ -55,7 +55,7 @@ class DemoSignIn(BaseModel):
 
 @router.post("/api/demo/token")
 async def demo_token(request: Request, body: DemoSignIn) -> JSONResponse:
-    services = request.app.state.services
+    services = request.app.state.gateway.services
     if not services.settings.demo_buyers:
         return JSONResponse({"error": "The demo sign-in is off here: the marketplace signs its buyers in."},
                             status_code=403)

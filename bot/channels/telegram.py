@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import hmac
 import html
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -45,10 +46,10 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import payload_key
-from bot.channels.relay import Relay, TurnFailed, attachments_shown
-from bot.composition import Services
+from bot.channels.relay import Relay
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
+from bot.services import Services
 from bot.tokens import TELEGRAM_WEBHOOK_SECRET, internal_token
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,16 @@ def conversation_id(user_id: int, buyer: str | None) -> str:
     return f"{CHANNEL}:{user_id}:{buyer or 'guest'}"
 
 
+def chat_of(conversation: str) -> int | None:
+    """The private chat a Telegram conversation id names (a user's private chat has the user's id), or None for
+    another channel's id."""
+    channel, user_id, _buyer = (conversation.split(":", 2) + ["", ""])[:3]
+    try:
+        return int(user_id) if channel == CHANNEL else None
+    except ValueError:
+        return None
+
+
 def unusable(update: object) -> str | None:
     """Why an update the library could read still cannot be handled (a user or chat missing, a field of the wrong
     type), or None. The handlers may then rely on the user, chat and texts they use."""
@@ -174,7 +185,8 @@ class ChatOrderProcessor(BaseUpdateProcessor):
             async with entry[0]:
                 if isinstance(update, Update) and not await self._claim(update.update_id):
                     log.info("telegram update %s was handled before; ignored", update.update_id)
-                    coroutine.close()
+                    if inspect.iscoroutine(coroutine):
+                        coroutine.close()  # never awaited: no "coroutine was never awaited" warning
                     return
                 await coroutine
         finally:
@@ -193,6 +205,8 @@ class TelegramChannel:
     """`send_only`: for the gateways without the background jobs. It sends (agent replies, the bot's answers)
     and handles webhook calls that reach this gateway, but never polls, registers the webhook or the command
     list: Telegram allows one poller per bot, and one registration is enough."""
+
+    name = CHANNEL
 
     def __init__(self, services: Services, relay: Relay, secret: str, send_only: bool = False,
                  bot_class: type[ExtBot] = ExtBot) -> None:
@@ -332,12 +346,15 @@ class TelegramChannel:
             await bot.send_message(int(chat_id), "Choose:", reply_markup=markup)
 
     async def push(self, external_id: str, text: str) -> None:
-        """Sender for bot.notifications.push.Notifier: the external id of a Telegram identity is the user's (private) chat."""
+        """Sender for bot.notifications.push.Notifier: the external id of a Telegram identity is the user's
+        (private) chat."""
         await self.send_text(external_id, text)
 
-    async def deliver(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
+    async def deliver_to_conversation(self, conversation: str, messages: list[dict[str, Any]]) -> None:
         """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""
-        await self._render(chat_id, messages)
+        chat_id = chat_of(conversation)
+        if chat_id is not None:
+            await self._render(chat_id, messages)
 
     async def _render(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
         for message in messages:
@@ -377,19 +394,9 @@ class TelegramChannel:
 
     async def _converse(self, chat_id: int, user_id: int, text: str, buyer: str | None, *,
                         from_channel: bool = False, attachments: Sequence[dict[str, str]] = ()) -> None:
-        conversation = conversation_id(user_id, buyer)
-        metadata: dict[str, Any] = {"channel": CHANNEL}
-        if buyer:
-            metadata["buyer_id"] = buyer
-        if attachments:
-            metadata["attachments"] = list(attachments)
-        try:
-            async with self._typing(chat_id):
-                exchange = await self._relay.turn(conversation, text, metadata, from_channel=from_channel,
-                                                  shown=attachments_shown(attachments) if attachments else None)
-        except TurnFailed as failed:
-            await self.send_text(chat_id, failed.reply)
-            return
+        async with self._typing(chat_id):
+            exchange = await self._relay.turn(conversation_id(user_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
+                                              attachments=attachments, from_channel=from_channel)
         await self._render(chat_id, exchange.replies)
 
     # ---- handlers ------------------------------------------------------------------------------
@@ -406,15 +413,15 @@ class TelegramChannel:
         code = (context.args or [None])[0]
         if code:
             try:
-                buyer = await anyio.to_thread.run_sync(self._services.accounts.redeem_link_code, code, CHANNEL,
-                                                       str(user.id))
+                linked: str = await anyio.to_thread.run_sync(self._services.accounts.redeem_link_code, code, CHANNEL,
+                                                             str(user.id))
             except LinkCodeInvalid:
                 await self.send_text(chat.id, "That link code is not valid or has expired. Get a new one from "
                                               "My Account > Telegram on the marketplace, then send /start CODE.")
                 return
             log.info("telegram user linked to a buyer account (update %s)", update.update_id)
             await self.send_text(chat.id, "Your Telegram account is now linked to your marketplace account.")
-            await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True)
+            await self._converse(chat.id, user.id, "/greet", linked, from_channel=True)
             return
         buyer = await self._buyer(user.id)
         if buyer is None:
@@ -503,13 +510,13 @@ class TelegramChannel:
         if file.file_size and file.file_size > limit:
             raise _too_large(name, limit)
         data = bytearray()
-        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client:
-            async with client.stream("GET", file.file_path) as response:
-                response.raise_for_status()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > limit:
-                        raise _too_large(name, limit)
+        async with httpx.AsyncClient(timeout=DOWNLOAD_TIMEOUT) as client, \
+                client.stream("GET", file.file_path) as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise _too_large(name, limit)
         return bytes(data)
 
     async def _on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -535,7 +542,8 @@ router = APIRouter()
 
 @router.post(WEBHOOK_PATH)
 async def telegram_webhook(request: Request) -> JSONResponse:
-    channel: TelegramChannel | None = getattr(request.app.state, "telegram", None)
+    gateway = getattr(request.app.state, "gateway", None)
+    channel: TelegramChannel | None = gateway.telegram if gateway is not None else None
     if channel is None or not channel.webhook_mode:
         return JSONResponse({"error": "Telegram webhook mode is not enabled."}, status_code=404)
     given = request.headers.get(SECRET_HEADER, "")

@@ -32,14 +32,16 @@ from urllib.parse import parse_qs
 
 import anyio
 import socketio
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from bot.channels.relay import NOT_RECEIVED, Relay, TurnFailed, attachments_shown
-from bot.composition import Services
+from bot.channels.auth import current_buyer
+from bot.channels.relay import Relay
 from bot.disputes.accounts import secret_hash
 from bot.disputes.errors import EvidenceRejected
 from bot.disputes.evidence import Upload, check_upload
+from bot.services import Services
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,27 @@ EVIDENCE_INTENT = "/send_evidence"
 
 def conversation_id(session_id: str, buyer: Optional[str]) -> str:
     return f"{CHANNEL}:{buyer or 'guest'}:{session_id}"
+
+
+def session_of(conversation: str) -> Optional[str]:
+    """The chat session a web conversation id names (see conversation_id), or None for another channel's id."""
+    channel, _, rest = conversation.partition(":")
+    session_id = rest.rpartition(":")[2]
+    return session_id if channel == CHANNEL and SESSION_ID.fullmatch(session_id) else None
+
+
+def socket_server(settings: Settings) -> socketio.AsyncServer:
+    """The socket.io server of the widget (default namespace) and of the agent consoles (/agent). No cookies are
+    involved (the token travels in auth), so any embedding origin may connect. With REDIS_URL set, emits to a room
+    reach the sockets held by every gateway process (python-socketio's Redis manager)."""
+    manager = None
+    redis = settings.redis
+    if redis is not None:
+        # Redis pub/sub ignores database numbers; naming the channel after it keeps deployments that share
+        # one Redis server under different numbers from hearing each other's emits.
+        manager = socketio.AsyncRedisManager(settings.redis_url, channel=f"dispute-assistant-socketio-db{redis.db}")
+    return socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", max_http_buffer_size=MAX_FRAME_BYTES,
+                                client_manager=manager)
 
 
 def _client_id(data: Dict[str, Any]) -> Optional[str]:
@@ -185,20 +208,12 @@ class FrameSizeLimit:
 
 
 class WebChannel:
-    def __init__(self, services: Services, relay: Relay) -> None:
+    name = CHANNEL
+
+    def __init__(self, services: Services, relay: Relay, sio: socketio.AsyncServer) -> None:
         self._services = services
         self._relay = relay
-        # No cookies are involved (the token travels in auth), so any embedding origin may connect. With REDIS_URL
-        # set, emits to a room reach the sockets held by every gateway process (python-socketio's Redis manager).
-        manager = None
-        redis = services.settings.redis
-        if redis is not None:
-            # Redis pub/sub ignores database numbers; naming the channel after it keeps deployments that share
-            # one Redis server under different numbers from hearing each other's emits.
-            manager = socketio.AsyncRedisManager(services.settings.redis_url,
-                                                 channel=f"dispute-assistant-socketio-db{redis.db}")
-        self.sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*",
-                                        max_http_buffer_size=MAX_FRAME_BYTES, client_manager=manager)
+        self.sio = sio
         self.sio.on("connect", self._connect)
         self.sio.on("session_request", self._session_request)
         self.sio.on("user_uttered", self._user_uttered)
@@ -304,27 +319,19 @@ class WebChannel:
 
     async def converse(self, session_id: str, buyer: Optional[str], text: str, *, client_id: Any = None,
                        from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None) -> None:
-        metadata: Dict[str, Any] = {"channel": CHANNEL}
-        if buyer:
-            metadata["buyer_id"] = buyer
-        if attachments:
-            metadata["attachments"] = attachments
         await self.sio.emit("bot_typing", {"typing": True}, room=session_id)
-        try:
-            exchange = await self._relay.turn(conversation_id(session_id, buyer), text, metadata,
-                                              from_channel=from_channel,
-                                              shown=attachments_shown(attachments) if attachments else None)
-        except TurnFailed as failed:
-            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": failed.reply}])
-            return
-        except Exception:
-            # A socket.io handler has no error page: without an answer the widget would show typing dots forever.
-            log.exception("web turn failed in session %s", session_id)
-            await self.deliver(session_id, [{"id": None, "sender": "bot", "text": NOT_RECEIVED}])
-            return
-        stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
-        await self.sio.emit("user_stored", stored, room=session_id)
+        exchange = await self._relay.turn(conversation_id(session_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
+                                          attachments=attachments or (), from_channel=from_channel)
+        if exchange.buyer is not None:
+            stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
+            await self.sio.emit("user_stored", stored, room=session_id)
         await self.deliver(session_id, exchange.replies)
+
+    async def deliver_to_conversation(self, conversation: str, messages: List[Dict[str, Any]]) -> None:
+        """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""
+        session_id = session_of(conversation)
+        if session_id is not None:
+            await self.deliver(session_id, messages)
 
     async def deliver(self, session_id: str, messages: List[Dict[str, Any]]) -> None:
         """To every tab of the session: `bot_uttered` for Rasa-protocol clients, `bot_message` for the widget."""
@@ -339,26 +346,24 @@ router = APIRouter()
 
 @router.post("/api/widget/uploads")
 async def upload_evidence(request: Request, file: UploadFile = File(...), session_id: str = Form(...),
-                          authorization: Optional[str] = Header(None)) -> JSONResponse:
+                          buyer: Optional[str] = Depends(current_buyer)) -> JSONResponse:
     """Evidence from the widget: checked again here (type from the bytes, size), stored, then sent to Rasa as
     `/send_evidence` in the buyer's conversation; the bot's answer arrives over the socket."""
-    state = request.app.state
-    channel: WebChannel = state.web
-    token = (authorization or "").removeprefix("Bearer ").strip()
-    buyer = await state.services.buyer_sign_in.buyer_id(token)
+    gateway = request.app.state.gateway
+    channel: WebChannel = gateway.web
     if buyer is None:
         return JSONResponse({"error": "Sign in to attach files to a dispute."}, status_code=401)
     owned = SESSION_ID.match(session_id or "") and await anyio.to_thread.run_sync(
-        state.services.web_sessions.owner_is, session_id, buyer)
+        gateway.services.web_sessions.owner_is, session_id, buyer)
     if not owned:
         return JSONResponse({"error": "This chat session is not yours; reload the page."}, status_code=403)
-    rules = state.services.settings.rules
+    rules = gateway.services.settings.rules
     data = await file.read(rules.max_evidence_file_bytes + 1)
     try:
         checked = check_upload(Upload(data, file.filename), rules)
     except EvidenceRejected as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    sha256 = await anyio.to_thread.run_sync(state.services.evidence.put, checked.data)
+    sha256 = await anyio.to_thread.run_sync(gateway.services.evidence.put, checked.data)
     attachment = {"sha256": sha256, "name": checked.display_name}
     await channel.converse(session_id, buyer, EVIDENCE_INTENT, from_channel=True, attachments=[attachment])
     return JSONResponse({"attached": checked.display_name, "size": checked.size, "media_type": checked.media_type})

@@ -1,1 +1,5 @@
-"""The help desk: hand-offs from the bot to people, what agents see and do, and handing back."""
+"""The help desk: hand-offs from the bot to people. intake.py is the buyer's side (used by the relay),
+desk.py the agent's side, queue.py and views.py what agents see, labels.py the words for codes.
+
+May import: bot.disputes. Channels, the relay and stores come in as constructor arguments, never imports.
+"""

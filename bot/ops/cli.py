@@ -5,12 +5,13 @@ import argparse
 import json
 import shlex
 import sys
-from typing import List, Optional
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.composition import Services, build_services
+from bot.composition import build_services
 from bot.disputes.errors import BuyerNotFound, DomainError
+from bot.services import Services
 
 
 def _ready(services: Services) -> None:
@@ -74,7 +75,7 @@ def cmd_buyers(services: Services, args) -> int:
 def cmd_orders(services: Services, args) -> int:
     _require_buyer(services, args.buyer_id)
     summaries = services.disputes.list_orders(args.buyer_id)
-    rows = [
+    rows: List[Dict[str, Any]] = [
         {
             "number": s.order.number,
             "item": s.order.item,
@@ -84,7 +85,8 @@ def cmd_orders(services: Services, args) -> int:
             "protection_days_left": s.protection_days_left,
             "can_open_dispute": s.eligibility.can_open,
             "why_not": s.eligibility.reason or None,
-            "dispute": {"number": s.dispute_number, "status": s.dispute_status.value} if s.dispute_number else None,
+            "dispute": {"number": s.dispute_number, "status": s.dispute_status.value}
+            if s.dispute_number and s.dispute_status else None,
         }
         for s in summaries
     ]

@@ -151,13 +151,13 @@ def _services(settings: Settings) -> List[Service]:
             {**base, **rasa_env}))
     # The gateways send each conversation to one of these Rasa processes, always the same one.
     base = {**base, "RASA_URL": ",".join(rasa_urls)}
-    for i, (name, url) in enumerate(zip(_gateway_names(settings), settings.gateway_urls)):
+    for i, (name, url) in enumerate(zip(_gateway_names(settings), settings.gateway_urls, strict=True)):
         # The first gateway runs the background jobs (unless switched off for the whole deployment); a second
         # sweeper or Telegram poller would only repeat them, or be refused by Telegram.
         env = base if i == 0 else {**base, "GATEWAY_BACKGROUND_JOBS": "0"}
         services.append(Service(
             name,
-            [py, "-m", "uvicorn", "bot.gateway:create_app", "--factory",
+            [py, "-m", "uvicorn", "bot.gateway.app:create_app", "--factory",
              "--host", settings.gateway_host, "--port", str(settings.gateway_port + i),
              "--log-config", str(PROJECT_ROOT / "bot" / "logging.json"),
              # rasa pins websockets 10, too old for uvicorn's default websocket backend.
@@ -204,6 +204,13 @@ class _Supervised:
     up_since: Optional[float] = None
     restart_at: Optional[float] = None
 
+    @property
+    def child(self) -> subprocess.Popen:
+        """The service's process; every unit is spawned before it is looked after or stopped."""
+        if self.process is None:
+            raise RuntimeError(f"{self.service.name} was never started")
+        return self.process
+
 
 class Supervisor:
     """Runs services as child processes, each in its own process group with its output in
@@ -245,7 +252,7 @@ class Supervisor:
         pending = list(self._units)
         while pending and not self._stopping:
             for unit in list(pending):
-                code = unit.process.poll()
+                code = unit.child.poll()
                 if code is not None:
                     self.announce.complain(f"{unit.service.name} exited during start-up ({_exit_reason(code)}). "
                                            f"Last lines of {unit.log_path}:\n{_tail(unit.log_path)}")
@@ -274,12 +281,12 @@ class Supervisor:
         STOP_TIMEOUT_SECONDS and to anything left in the others' groups."""
         running = [u for u in self._units if u.process is not None and u.process.poll() is None]
         for unit in running:
-            unit.process.send_signal(signal.SIGTERM)
+            unit.child.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         for unit in running:
             with contextlib.suppress(subprocess.TimeoutExpired):
-                unit.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            _end_group(unit.process)
+                unit.child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            _end_group(unit.child)
         for unit in self._units:
             unit.pid_path.unlink(missing_ok=True)
         self._http.close()
@@ -294,7 +301,7 @@ class Supervisor:
         unit.restart_at = None
         # Written whole, then renamed into place: a reader never sees an empty pid file.
         written = unit.pid_path.with_suffix(".tmp")
-        written.write_text(f"{unit.process.pid}\n")
+        written.write_text(f"{unit.child.pid}\n")
         written.replace(unit.pid_path)
 
     def _healthy(self, unit: _Supervised) -> bool:
@@ -309,9 +316,9 @@ class Supervisor:
         if unit.restart_at is not None:
             if now >= unit.restart_at:
                 self._spawn(unit)
-                self.announce.say(f"restarted {name} (attempt {unit.crashes.in_a_row}, pid {unit.process.pid})")
+                self.announce.say(f"restarted {name} (attempt {unit.crashes.in_a_row}, pid {unit.child.pid})")
             return
-        code = unit.process.poll()
+        code = unit.child.poll()
         if code is not None:
             self._crashed(unit, f"exited unexpectedly ({_exit_reason(code)}) after {now - unit.started_at:.0f} s")
         elif unit.up_since is None:
@@ -323,7 +330,7 @@ class Supervisor:
                                     "of its restart, so it was killed")
 
     def _crashed(self, unit: _Supervised, what: str) -> None:
-        _end_group(unit.process)
+        _end_group(unit.child)
         # A stale pid file could name an unrelated process by the time someone reads it.
         unit.pid_path.unlink(missing_ok=True)
         now = time.monotonic()

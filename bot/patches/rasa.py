@@ -110,7 +110,8 @@ def _per_event_validators(cls, schema: Dict[str, Any]):
     if len(set(names)) != len(names):
         return None, None
     base = {key: value for key, value in items.items() if key != "oneOf"}
-    per_event = {name: cls({"allOf": [base, alternative]}) for name, alternative in zip(names, items["oneOf"])}
+    per_event = {name: cls({"allOf": [base, alternative]})
+                 for name, alternative in zip(names, items["oneOf"], strict=True)}
     outline = copy.deepcopy(schema)
     outline["properties"]["events"]["items"] = {"type": "object"}
     return per_event, cls(outline)

@@ -27,7 +27,7 @@ class GatewayInput(RestInput):
         self._token = token
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "GatewayInput":
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> GatewayInput:
         # Rasa builds its input channels once at start-up, from credentials.yml: our code's one way into Rasa's
         # process, so the composition root prepares the process (patches) here.
         from bot.composition import prepare_rasa_process

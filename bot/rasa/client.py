@@ -41,6 +41,9 @@ class RasaClient:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._session = session
 
+    async def close(self) -> None:
+        await self._session.close()
+
     def url_for(self, conversation_id: str) -> str:
         return self._urls[shard_of(conversation_id, len(self._urls))]
 

@@ -12,6 +12,7 @@ store (empty: the inbox is off and Rasa gets no broker), `min_confidence` and `m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -19,8 +20,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 
-from bot.review.recorder import Thresholds, TurnRecorder
 from bot.review.model import Sighting
+from bot.review.recorder import Thresholds, TurnRecorder
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class ReviewInboxBroker(EventBroker):
         # The engine is built on the first write, in the writer thread: nothing connects when Rasa starts.
         self._store_factory = store_factory or (lambda: _store_for(database_url))
         self._store: Any = None
-        self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self._writer: Optional[threading.Thread] = None
         self._start_lock = threading.Lock()
         self.recorded = 0
@@ -49,7 +50,7 @@ class ReviewInboxBroker(EventBroker):
         self.dropped = 0
 
     @classmethod
-    async def from_endpoint_config(cls, broker_config: Any, event_loop: Any = None) -> Optional["ReviewInboxBroker"]:
+    async def from_endpoint_config(cls, broker_config: Any, event_loop: Any = None) -> Optional[ReviewInboxBroker]:
         url = str(getattr(broker_config, "url", "") or "").strip()
         if not url:
             log.info("review inbox off (REVIEW_INBOX=0): no buyer messages are recorded for review")
@@ -80,10 +81,8 @@ class ReviewInboxBroker(EventBroker):
         writer = self._writer
         if writer is None:
             return
-        try:
+        with contextlib.suppress(queue.Full):
             self._queue.put(_STOP, timeout=1.0)
-        except queue.Full:
-            pass
         await asyncio.get_running_loop().run_in_executor(None, writer.join, 5.0)
         engine = getattr(self._store, "engine", None)
         if engine is not None:

@@ -72,6 +72,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     # A failed read raises (the turn fails and the buyer is told to try again): bot.patches.rasa keeps Rasa from
     # wrapping this store in its FailSafeTrackerStore, which would answer with a blank conversation.
     fails_loudly = True
+    engine: Any  # SQLAlchemy's, built by Rasa's store (replaced below for PostgreSQL)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,7 +91,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             .where(table.c.sender_id == sa.bindparam("sender_id"), table.c.id > sa.bindparam("after_id"))
             .order_by(table.c.id))
         self._insert = table.insert()
-        self._sessions: "OrderedDict[str, _Session]" = OrderedDict()
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
 
     def _tune_sqlite(self) -> None:
         url = self.engine.url

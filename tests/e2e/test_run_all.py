@@ -46,7 +46,7 @@ def test_health_turns_503_when_rasa_and_actions_are_gone(tmp_path):
     from support.e2e import ROOT
 
     stack = E2EStack(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.gateway:create_app", "--factory", "--host",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "bot.gateway.app:create_app", "--factory", "--host",
                              "127.0.0.1", "--port", str(stack.ports["gateway"]), "--ws", "wsproto"], cwd=ROOT,
                             env=stack.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

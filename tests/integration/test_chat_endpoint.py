@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
@@ -97,7 +97,7 @@ def test_only_offered_payloads_pass_as_intents(chat):
 
 def test_an_offered_button_still_works_after_a_gateway_restart(chat):
     say(chat, "menu")
-    with TestClient(create_app(services=chat.app.state.services)) as restarted:  # a new process, same store
+    with TestClient(create_app(services=chat.app.state.gateway.services)) as restarted:  # a new process, same store
         restarted.tokens = chat.tokens
         say(restarted, "/open_dispute")
     assert chat.rasa.received[-1]["message"] == "/open_dispute"

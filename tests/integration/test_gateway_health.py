@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.composition import build_services
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from bot.store import migrate
 from support.waiting import wait_until

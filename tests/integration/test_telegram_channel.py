@@ -26,7 +26,7 @@ from bot.channels.telegram import (
 from bot.channels.relay import UNAVAILABLE
 from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store import tables

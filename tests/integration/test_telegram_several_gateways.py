@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from support.fake_telegram import FakeTelegram, free_port, text_update
 from test_telegram_channel import USER, _gateway, _linked
 
@@ -75,7 +75,7 @@ def test_a_webhook_update_is_handled_by_the_gateway_it_reaches_and_only_once(tmp
     with _client(tmp_path, telegram, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL) as first, \
             _client(tmp_path, telegram, TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, GATEWAY_BACKGROUND_JOBS="0") as second:
         telegram.wait_for(lambda: _mode(first) == "webhook", 20, "the first gateway in webhook mode")
-        telegram.wait_for(lambda: second.app.state.telegram.running, 20, "the second gateway's channel")
+        telegram.wait_for(lambda: second.app.state.gateway.telegram.running, 20, "the second gateway's channel")
         assert _mode(second) == "webhook"
         [registered] = telegram.sent(method="setWebhook")
         assert len(telegram.sent(method="setMyCommands")) == 1

@@ -132,7 +132,7 @@ async def test_a_connected_widget_is_signed_out_when_its_token_expires(short_liv
     assert len(short_lived.rasa.received) == sent_before  # "after" never reached the assistant
     assert [m["text"] for m in short_lived.services.transcripts.messages(f"web:anna:{session}")][-1] == \
         "you said before"
-    await wait_until_async(lambda: len(short_lived.app.state.web.sio.eio.sockets) == 0, 5,
+    await wait_until_async(lambda: len(short_lived.app.state.gateway.web.sio.eio.sockets) == 0, 5,
                            "the socket.io session to end on the server")
 
 

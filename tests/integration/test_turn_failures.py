@@ -13,12 +13,12 @@ from sqlalchemy.exc import OperationalError
 
 from bot.channels.relay import NO_ANSWER, NOT_RECEIVED, UNAVAILABLE
 from bot.composition import build_services, signing_secret
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
-from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from bot.disputes.clock import SystemClock
+from bot.tokens import RASA_CHANNEL_TOKEN, internal_token
 from support.socket_client import Browser
 from support.stand_in_rasa import StandInRasa
 

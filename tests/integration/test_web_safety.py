@@ -29,7 +29,7 @@ def gateway(tmp_path):
 
 
 def _engine_sockets(gateway) -> int:
-    return len(gateway.app.state.web.sio.eio.sockets)
+    return len(gateway.app.state.gateway.web.sio.eio.sockets)
 
 
 def _polling_url(gateway, sid: str | None = None) -> str:

@@ -11,7 +11,7 @@ import uvicorn
 
 from bot.composition import build_services, signing_secret
 from bot.disputes.clock import SystemClock
-from bot.gateway import create_app
+from bot.gateway.app import create_app
 from bot.settings import Settings
 from bot.store import migrate
 from bot.store.seed import seed
@@ -44,7 +44,7 @@ def connection_descriptors(port: int) -> int:
 
 @contextlib.contextmanager
 def served_gateway(tmp_path, **env):
-    """Yields the uvicorn server with `url`, `rasa` (the stand-in), `services`, `app` (app.state.web is the web
+    """Yields the uvicorn server with `url`, `rasa` (the stand-in), `services`, `app` (app.state.gateway.web is the web
     channel once started) and `thread` (join it to see how long a graceful stop takes)."""
     rasa = ThreadingHTTPServer(("127.0.0.1", 0), StandInRasa)
     rasa.received = []
