@@ -331,3 +331,53 @@ review_items = Table(
     Column("exported_at", UTCDateTime),
     Index("ix_review_items_status_seen", "status", "last_seen_at"),
 )
+
+# ---- the marketplace side (docs/integration.md) ---------------------------------------------------------------
+
+outbox_events = Table(
+    "outbox_events",
+    metadata,
+    # Dispute events for the marketplace's webhook, written in the same transaction as the change they report and
+    # delivered by the outbox worker: in order per dispute, retried with backoff, each once per event_id.
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),  # a UUID; the receiver de-duplicates on it
+    Column("dispute_id", Integer, ForeignKey("disputes.id", ondelete="CASCADE"), nullable=False),
+    Column("event_type", String(40), nullable=False),  # dispute.opened, dispute.modified, ...
+    Column("payload", JSON, nullable=False),  # the body's `data`, as it was when the change happened
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("failed_at", UTCDateTime),  # gave up (retried past the retry window); an operator may replay it
+    Column("last_error", String(500), nullable=False, default=""),
+    Index("ix_outbox_events_pending", "delivered_at", "failed_at", "next_attempt_at"),
+    Index("ix_outbox_events_dispute", "dispute_id", "id"),
+)
+
+service_tokens = Table(
+    "service_tokens",
+    metadata,
+    # Tokens of the marketplace's systems for the integration API, apart from buyer and agent tokens: only a
+    # SHA-256 of each token is kept; scopes say what it may do (orders:write, disputes:write, ...).
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # One row per (service token, Idempotency-Key): the request's hash and, once answered, the answer given, so a
+    # repeat with the same body gets that answer again and one with another body is refused.
+    Column("id", Integer, primary_key=True),
+    Column("token_id", Integer, ForeignKey("service_tokens.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer),  # NULL while the first request is being answered
+    Column("response", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("token_id", "key", name="uq_idempotency_keys_token_key"),
+)
