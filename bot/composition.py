@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, List, Optional
 
 from bot.disputes.accounts import AccountService
+from bot.disputes.catalog import CatalogService
 from bot.disputes.clock import Clock, SystemClock
 from bot.disputes.services import DisputeService
 from bot.review.inbox import ReviewInbox
@@ -22,6 +23,7 @@ from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
 from bot.store.review_inbox import SqlReviewInbox
+from bot.store.service_tokens import SqlIdempotencyKeys, SqlServiceTokens
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerSignIn, BuyerTokens, internal_token
@@ -66,6 +68,9 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         offered_buttons=SqlOfferedButtons(engine, clock),
         review_store=review_store,
         review=ReviewInbox(review_store, LazyIntents(settings.domain_file)),
+        catalog=CatalogService(uow_factory, clock),
+        service_tokens=SqlServiceTokens(engine, clock),
+        idempotency_keys=SqlIdempotencyKeys(engine, clock),
     )
 
 

@@ -12,6 +12,7 @@ from typing import List
 from sqlalchemy.engine import Engine
 
 from bot.disputes.accounts import AccountService
+from bot.disputes.catalog import CatalogService
 from bot.disputes.services import DisputeService
 from bot.review.inbox import ReviewInbox
 from bot.settings import Settings
@@ -21,6 +22,7 @@ from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
 from bot.store.review_inbox import SqlReviewInbox
+from bot.store.service_tokens import SqlIdempotencyKeys, SqlServiceTokens
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
 from bot.store.uow import SqlUnitOfWorkFactory
 from bot.tokens import BuyerSignIn, BuyerTokens
@@ -43,6 +45,9 @@ class Services:
     offered_buttons: SqlOfferedButtons
     review_store: SqlReviewInbox
     review: ReviewInbox  # labels checked against the intents of domain.yml
+    catalog: CatalogService  # the marketplace's buyers, sellers and orders coming in (issue 16)
+    service_tokens: SqlServiceTokens  # tokens of the marketplace's systems (integration API)
+    idempotency_keys: SqlIdempotencyKeys
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from bot.channels import agent_api, rest, site, telegram, web
+from bot.channels import agent_api, marketplace_api, rest, site, telegram, web
 from bot.channels.relay import NOT_RECEIVED
 from bot.composition import Gateway, build_gateway
 from bot.gateway import health, jobs
@@ -80,6 +80,7 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
 
     app.mount("/socket.io", socketio_endpoint)
     app.mount("/api/agent", agent_api.create_agent_api(app))
+    app.mount(marketplace_api.PREFIX, marketplace_api.create_marketplace_api(app))
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

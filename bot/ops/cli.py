@@ -114,6 +114,42 @@ def cmd_agent_create(services: Services, args) -> int:
     return 0
 
 
+def cmd_service_token(services: Services, args) -> int:
+    tokens = services.service_tokens
+    if args.action == "create":
+        record, token = tokens.create(args.name, args.scope or [])
+        print(token)
+        print(f"Service token {record.name} ({', '.join(sorted(record.scopes))}) created. The token above is shown "
+              f"once: only its hash is kept. Send it as 'Authorization: Bearer <token>' to /api/marketplace.",
+              file=sys.stderr)
+    elif args.action == "list":
+        for t in tokens.list():
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            print(f"{t.name:<24} {state:<24} {' '.join(sorted(t.scopes))}")
+    else:
+        tokens.revoke(args.name)
+        print(f"Service token {args.name} revoked.")
+    return 0
+
+
+def cmd_import(services: Services, args) -> int:
+    from pathlib import Path
+
+    from bot.ops.importer import import_orders
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"There is no file {path}.", file=sys.stderr)
+        return 1
+    report = import_orders(services.catalog, path, dry_run=args.dry_run)
+    for r in report.rejected:
+        print(f"line {r.line}: {r.field or 'row'}: {r.why}", file=sys.stderr)
+    verb = "Would create" if args.dry_run else "Created"
+    print(f"{verb} {report.created} orders, updated {report.updated}, rejected {len(report.rejected)} rows "
+          f"(buyers created: {report.buyers_created})" + (" - dry run, nothing written." if args.dry_run else "."))
+    return 1 if report.rejected else 0
+
+
 def cmd_link_code(services: Services, args) -> int:
     code = services.accounts.issue_link_code(args.buyer_id)
     print(code)
@@ -255,6 +291,21 @@ def parser() -> argparse.ArgumentParser:
     ac.add_argument("name")
     ac.add_argument("--role", choices=["agent", "dispute_team", "admin"], default="agent")
     ac.set_defaults(func=cmd_agent_create)
+    st = sub.add_parser("service-token", help="tokens of the marketplace's systems for /api/marketplace")
+    st_sub = st.add_subparsers(dest="action", required=True)
+    stc = st_sub.add_parser("create", help="create a token with scopes and print it (shown once)")
+    stc.add_argument("name")
+    stc.add_argument("--scope", action="append", metavar="SCOPE",
+                     help="buyers:write, orders:write, disputes:write or decisions:write; repeat for several")
+    st_sub.add_parser("list", help="every token: name, state, scopes")
+    str_ = st_sub.add_parser("revoke", help="revoke a token (it stops working at once)")
+    str_.add_argument("name")
+    st.set_defaults(func=cmd_service_token)
+    im = sub.add_parser("import", help="first load of the marketplace's data (docs/integration.md)")
+    im.add_argument("kind", choices=["orders"])
+    im.add_argument("file", help="CSV with a header, or JSON lines")
+    im.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    im.set_defaults(func=cmd_import)
     lc = sub.add_parser("link-code", help="print a one-time code that links a chat account to a buyer")
     lc.add_argument("buyer_id")
     lc.set_defaults(func=cmd_link_code)

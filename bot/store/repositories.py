@@ -68,11 +68,24 @@ class BuyerRepository(_Repo):
         rows = self._conn.execute(select(t.buyers).order_by(t.buyers.c.id))
         return [Buyer(r.id, r.name, r.email) for r in rows]
 
+    def upsert(self, buyer: Buyer) -> bool:
+        values = {"name": buyer.name, "email": buyer.email}
+        if self._conn.execute(update(t.buyers).where(t.buyers.c.id == buyer.id).values(**values)).rowcount:
+            return False
+        self._conn.execute(insert(t.buyers).values(id=buyer.id, **values))
+        return True
+
 
 class SellerRepository(_Repo):
     def get(self, seller_id: str) -> Optional[Seller]:
         row = self._conn.execute(select(t.sellers).where(t.sellers.c.id == seller_id)).first()
         return Seller(row.id, row.name) if row else None
+
+    def upsert(self, seller: Seller) -> bool:
+        if self._conn.execute(update(t.sellers).where(t.sellers.c.id == seller.id).values(name=seller.name)).rowcount:
+            return False
+        self._conn.execute(insert(t.sellers).values(id=seller.id, name=seller.name))
+        return True
 
 
 def _order(row: Row) -> Order:
@@ -100,6 +113,30 @@ class OrderRepository(_Repo):
             select(t.orders).where(t.orders.c.buyer_id == buyer_id).order_by(t.orders.c.ordered_at.desc())
         )
         return [_order(r) for r in rows]
+
+    def get_by_number(self, number: str) -> Optional[Order]:
+        row = self._conn.execute(select(t.orders).where(t.orders.c.number == number)).first()
+        return _order(row) if row else None
+
+    def upsert(self, order: Order) -> Order:
+        values = dict(buyer_id=order.buyer_id, seller_id=order.seller_id, item=order.item,
+                      price_minor=to_minor(order.price), currency=order.currency, status=order.status.value,
+                      ordered_at=order.ordered_at, shipped_at=order.shipped_at, delivered_at=order.delivered_at,
+                      protection_ends_at=order.protection_ends_at)
+        self._conn.execute(update(t.orders).where(t.orders.c.number == order.number).values(**values))
+        row = self._conn.execute(select(t.orders.c.id).where(t.orders.c.number == order.number)).first()
+        if row is None:
+            try:
+                with self._conn.begin_nested():
+                    order_id = self._conn.execute(insert(t.orders).values(number=order.number, **values)) \
+                        .inserted_primary_key[0]
+            except IntegrityError as exc:
+                raise UniqueViolation(str(exc.orig)) from exc
+        else:
+            order_id = row.id
+        stored = self.get(order_id)
+        assert stored is not None
+        return stored
 
 
 def _dispute(row: Row) -> Dispute:
