@@ -22,6 +22,7 @@ from bot.store.engine import create_store_engine
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
+from bot.store.outbox import SqlOutbox
 from bot.store.review_inbox import SqlReviewInbox
 from bot.store.service_tokens import SqlIdempotencyKeys, SqlServiceTokens
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
@@ -68,6 +69,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         offered_buttons=SqlOfferedButtons(engine, clock),
         review_store=review_store,
         review=ReviewInbox(review_store, LazyIntents(settings.domain_file)),
+        outbox=SqlOutbox(engine),
         catalog=CatalogService(uow_factory, clock),
         service_tokens=SqlServiceTokens(engine, clock),
         idempotency_keys=SqlIdempotencyKeys(engine, clock),
@@ -223,6 +225,8 @@ def build_gateway(settings: Settings, services: Optional[Services] = None) -> Ga
     queue = HandoffQueue(services.handoffs, services.transcripts)
     if settings.agent_webhook_url and not settings.agent_webhook_secret:
         log.warning("AGENT_WEBHOOK_URL is set without AGENT_WEBHOOK_SECRET: the webhook is off")
+    if settings.marketplace_webhook_url and not settings.marketplace_webhook_secret:
+        log.warning("MARKETPLACE_WEBHOOK_URL is set without MARKETPLACE_WEBHOOK_SECRET: dispute events are not sent")
     notifier = agent_api.AgentNotifier(
         sio, settings.agent_webhook_url if settings.agent_webhook_secret else None, settings.agent_webhook_secret,
         http, queue)

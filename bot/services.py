@@ -21,6 +21,7 @@ from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.handoffs import SqlHandoffs
 from bot.store.offered import SqlOfferedButtons
+from bot.store.outbox import SqlOutbox
 from bot.store.review_inbox import SqlReviewInbox
 from bot.store.service_tokens import SqlIdempotencyKeys, SqlServiceTokens
 from bot.store.transcripts import SqlTranscripts, SqlWebSessions
@@ -45,6 +46,7 @@ class Services:
     offered_buttons: SqlOfferedButtons
     review_store: SqlReviewInbox
     review: ReviewInbox  # labels checked against the intents of domain.yml
+    outbox: SqlOutbox  # dispute events for the marketplace's webhook (bot.notifications.webhooks)
     catalog: CatalogService  # the marketplace's buyers, sellers and orders coming in (issue 16)
     service_tokens: SqlServiceTokens  # tokens of the marketplace's systems (integration API)
     idempotency_keys: SqlIdempotencyKeys

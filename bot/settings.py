@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     # The help desk's webhook (new hand-offs, buyer messages), signed with HMAC-SHA256 of the secret.
     agent_webhook_url: Optional[str] = None
     agent_webhook_secret: Optional[str] = Field(None, repr=False)
+    # The marketplace's webhook for dispute events (docs/integration.md, "Dispute events"), signed with the secret;
+    # off without both. An event not delivered this many hours after it happened is marked failed (replayable).
+    marketplace_webhook_url: Optional[str] = None
+    marketplace_webhook_secret: Optional[str] = Field(None, repr=False)
+    marketplace_webhook_retry_hours: int = 48
     # Shared by several gateway processes: socket.io rooms (which tabs and consoles get what) go through Redis.
     redis_url: Optional[str] = Field(None, repr=False)
     # Buyers the demo page at / may hand out tokens for, to anyone who can reach it: off (empty) unless asked
@@ -216,7 +221,8 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError("must be http(s)://host:port (several separated by commas)") from None
 
-    @validator("action_server_url", "telegram_base_url", "telegram_webhook_url", "agent_webhook_url")
+    @validator("action_server_url", "telegram_base_url", "telegram_webhook_url", "agent_webhook_url",
+               "marketplace_webhook_url")
     def _http_url(cls, value: Optional[str]) -> Optional[str]:
         return _check_http_url(value) if value else value
 
@@ -246,7 +252,7 @@ class Settings(BaseSettings):
         return value
 
     @validator("buyer_token_ttl_seconds", "rasa_workers", "rasa_processes", "action_server_workers",
-               "gateway_processes")
+               "gateway_processes", "marketplace_webhook_retry_hours")
     def _at_least_one(cls, value: int) -> int:
         if value < 1:
             raise ValueError("must be 1 or more")

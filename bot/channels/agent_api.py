@@ -10,6 +10,8 @@ without the right -> 403, a conversation another agent holds -> 409. Every agent
 
 Admins also review the inbox of buyer messages the bot was unsure about (`/review`, docs/adr/0010-review-inbox.md):
 each gets an intent of the assistant and optional problem codes, or is discarded.
+Admins also see the dispute events not yet delivered to the marketplace's webhook (`/deliveries`, failed and
+pending, with the last error) and send them again (`/deliveries/{event_id}/replay`, `/deliveries/replay-failed`).
 
 Every refusal is JSON with an `error` a person can read: a body that is not a JSON object, a field of the wrong
 type (no coercion: 123 is not a text, "yes" not a boolean), missing or too long -> 422 naming the fields; a body
@@ -22,7 +24,7 @@ import hmac
 import json
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Any, Dict, List, Optional
 
 import anyio
@@ -56,6 +58,7 @@ MAX_BODY_BYTES = 64 * 1024  # the largest valid body (a 2000-character descripti
 HandoffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 ReviewItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DisputeNumber = Annotated[str, Path(min_length=1, max_length=32)]
+EventId = Annotated[str, Path(min_length=1, max_length=36)]  # a dispute event's UUID (the outbox)
 # Strict types (pydantic would otherwise take 123 as "123" and "yes" as true) and lengths a bit over the
 # domain's own limits: the domain says what is wrong in words; these only stop absurd payloads early.
 if TYPE_CHECKING:  # what the constrained types hold, for the type checker
@@ -146,6 +149,27 @@ class ReviewPage(BaseModel):
     pending: int = Field(..., description="Pending messages in all (items lists at most `limit`)")
     intents: List[str] = Field(..., description="The labels an item may get")
     problems: List[ProblemChoice]
+
+
+class Delivery(BaseModel):
+    event_id: str
+    dispute_number: str
+    type: str = Field(..., description="dispute.opened, dispute.refunded, ... (docs/integration.md)")
+    state: str = Field(..., description="pending or failed")
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    failed_at: Optional[datetime]
+    last_error: str
+
+
+class DeliveryPage(BaseModel):
+    counts: Dict[str, int] = Field(..., description="pending, failed and delivered events in all")
+    events: List[Delivery]
+
+
+class Replayed(BaseModel):
+    replayed: int = Field(..., description="How many events went back to pending")
 
 
 class Me(BaseModel):
@@ -430,6 +454,42 @@ def create_agent_api(parent: FastAPI) -> FastAPI:
         await anyio.to_thread.run_sync(lambda: parent.state.gateway.services.handoffs.audit(
             agent, "review_discard", detail={"item": item_id}))
         return _review_item(item)
+
+    async def deliveries_admin(agent: Agent = Depends(current_agent)) -> Agent:
+        if agent.role is not AgentRole.ADMIN:
+            raise NotAllowed("Only admins see and replay the marketplace's dispute-event deliveries.")
+        return agent
+
+    def outbox():
+        return parent.state.gateway.services.outbox
+
+    @api.get("/deliveries", response_model=DeliveryPage, tags=["deliveries"],
+             summary="Admins: dispute events not yet delivered to the marketplace's webhook, failed and pending")
+    async def deliveries(state: Annotated[str, Query(regex="^(all|failed|pending)$")] = "all",
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100, agent: Agent = Depends(deliveries_admin)):
+        rows = await anyio.to_thread.run_sync(outbox().undelivered, state, limit)
+        counts = await anyio.to_thread.run_sync(outbox().counts)
+        return DeliveryPage(counts=counts, events=[Delivery(**row.as_dict()) for row in rows])
+
+    async def _replay(agent: Agent, event_id: Optional[str]) -> Replayed:
+        now = datetime.now(timezone.utc)
+        count = await anyio.to_thread.run_sync(
+            lambda: outbox().replay(now, event_id=event_id, all_failed=event_id is None))
+        if event_id is not None and not count:
+            raise HTTPException(status_code=404, detail="There is no dispute event with this id.")
+        await anyio.to_thread.run_sync(lambda: parent.state.gateway.services.handoffs.audit(
+            agent, "outbox_replay", detail={"event_id": event_id, "count": count}))
+        return Replayed(replayed=count)
+
+    @api.post("/deliveries/replay-failed", response_model=Replayed, tags=["deliveries"],
+              summary="Admins: send every failed dispute event again (back to pending)")
+    async def replay_failed(agent: Agent = Depends(deliveries_admin)):
+        return await _replay(agent, None)
+
+    @api.post("/deliveries/{event_id}/replay", response_model=Replayed, tags=["deliveries"],
+              summary="Admins: send one dispute event again (back to pending), failed or delivered")
+    async def replay_one(event_id: EventId, agent: Agent = Depends(deliveries_admin)):
+        return await _replay(agent, event_id)
 
     @api.get("/audit", summary="The latest agent actions")
     async def audit(agent: Agent = Depends(current_agent)):

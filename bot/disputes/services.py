@@ -534,7 +534,9 @@ class DisputeService:
 
     @staticmethod
     def _event(uow: UnitOfWork, dispute: Dispute, actor: Actor, action: str, detail: dict, now: datetime) -> None:
-        uow.events.add(DisputeEvent(dispute_id=_id(dispute), at=now, actor=actor, action=action, detail=detail))
+        # With the dispute as it is after the change: the store publishes it (the outbox) in this transaction.
+        uow.events.add(DisputeEvent(dispute_id=_id(dispute), at=now, actor=actor, action=action, detail=detail),
+                       dispute)
 
 
 def _id(dispute: Dispute) -> int:

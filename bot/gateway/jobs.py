@@ -1,14 +1,19 @@
-"""The gateway's background jobs (run by one gateway only, see bot.gateway.app): the dispute sweeper, and
-Telegram's start followed by the dispute news pusher."""
+"""The gateway's background jobs (run by one gateway only, see bot.gateway.app): the dispute sweeper,
+Telegram's start followed by the dispute news pusher, and the dispute-event webhook worker."""
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
 import anyio
+import httpx
 
 from bot.channels import telegram
 from bot.notifications.push import Notifier
+from bot.notifications.webhooks import WebhookWorker
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,3 +42,19 @@ async def telegram_then_push(channel: telegram.TelegramChannel, services: Servic
     await channel.start_with_retries()
     await Notifier(telegram.CHANNEL, services.channel_state, channel.push,
                    services.settings.push_interval_seconds).run_forever()
+
+
+def webhook_worker(services: Services, http: httpx.AsyncClient, **options: Any) -> WebhookWorker | None:
+    """The dispute-event worker for MARKETPLACE_WEBHOOK_URL, or None when the webhook is off (no URL or no secret;
+    bot.composition.build_gateway warns about the latter). `options` go to WebhookWorker (tests: clock, backoff)."""
+    settings = services.settings
+    if not (settings.marketplace_webhook_url and settings.marketplace_webhook_secret):
+        return None
+
+    async def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        response = await http.post(url, content=body, headers=dict(headers), timeout=10.0)
+        return response.status_code
+
+    return WebhookWorker(services.outbox, post, settings.marketplace_webhook_url,
+                         settings.marketplace_webhook_secret,
+                         **{"retry_window": timedelta(hours=settings.marketplace_webhook_retry_hours), **options})

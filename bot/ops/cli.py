@@ -173,6 +173,34 @@ def cmd_evidence_sweep(services: Services, args) -> int:
     return 0
 
 
+def cmd_outbox(services: Services, args) -> int:
+    """Dispute events for the marketplace's webhook: what is pending or failed, and replaying them."""
+    from datetime import datetime, timezone
+
+    outbox = services.outbox
+    if args.action == "replay":
+        if bool(args.event_id) == bool(args.failed):
+            print("Give one EVENT_ID, or --failed for every failed delivery.", file=sys.stderr)
+            return 2
+        count = outbox.replay(datetime.now(timezone.utc), event_id=args.event_id, all_failed=args.failed)
+        if args.event_id and not count:
+            print(f"No dispute event {args.event_id}.", file=sys.stderr)
+            return 1
+        print(f"Replaying {count} dispute event(s): back to pending, sent on the webhook worker's next round.")
+        return 0
+    counts = outbox.counts()
+    rows = outbox.undelivered(args.state, args.limit)
+    if args.json:
+        print(json.dumps({"counts": counts, "events": [r.as_dict() for r in rows]}, indent=2))
+        return 0
+    print(f"Dispute events: {counts['pending']} pending, {counts['failed']} failed, {counts['delivered']} delivered"
+          + ("" if services.settings.marketplace_webhook_url else " (MARKETPLACE_WEBHOOK_URL is not set)"))
+    for r in rows:
+        print(f"{r.event_id}  {r.state:<7}  {r.event_type:<24}  dispute {r.dispute_number}  "
+              f"attempts {r.attempts}  {r.last_error or '-'}")
+    return 0
+
+
 def cmd_chat(services: Services, args) -> int:
     from bot.ops.terminal_chat import chat
 
@@ -332,6 +360,19 @@ def parser() -> argparse.ArgumentParser:
     ne.add_argument("--nlu", metavar="PATH", help="the NLU file to append to (default data/nlu.yml)")
     ne.add_argument("--dry-run", action="store_true", help="print what would be added; change nothing")
     ne.set_defaults(func=cmd_nlu_export)
+    ob = sub.add_parser("outbox", help="dispute events for the marketplace's webhook: pending and failed "
+                        "deliveries, replay (docs/integration.md)")
+    ob_sub = ob.add_subparsers(dest="action")
+    obl = ob_sub.add_parser("list", help="counts, and the pending and failed deliveries with their last errors "
+                            "(the default)")
+    obr = ob_sub.add_parser("replay", help="put an event (EVENT_ID) or every failed one (--failed) back to pending")
+    obr.add_argument("event_id", nargs="?")
+    obr.add_argument("--failed", action="store_true")
+    for o in (ob, obl):
+        o.add_argument("--state", choices=["all", "pending", "failed"], default="all")
+        o.add_argument("--limit", type=int, default=100)
+        o.add_argument("--json", action="store_true")
+    ob.set_defaults(func=cmd_outbox, action="list")
     c = sub.add_parser("chat", help="chat with the running assistant from this terminal, as a demo buyer")
     c.add_argument("buyer_id")
     c.add_argument("--url", help="gateway URL (default: from settings)")

@@ -33,6 +33,7 @@ from bot.disputes.model import (
 from bot.disputes.ports import UniqueViolation
 from bot.disputes.problems import ProblemCode
 
+from . import outbox
 from . import tables as t
 
 _CENT = Decimal("0.01")
@@ -244,11 +245,18 @@ class DisputeRepository(_Repo):
 
 
 class EventRepository(_Repo):
-    def add(self, event: DisputeEvent) -> None:
+    def add(self, event: DisputeEvent, dispute: Optional[Dispute] = None) -> None:
+        """The history row and, for the published actions, the outbox row (bot.store.outbox), both on this unit of
+        work's connection: they commit or roll back with the change. `dispute` is the dispute after the change
+        (the stored row when not given)."""
         self._conn.execute(insert(t.dispute_events).values(
             dispute_id=event.dispute_id, at=event.at, actor_kind=event.actor.kind.value,
             actor_id=event.actor.id, actor_name=event.actor.name, action=event.action, detail=event.detail,
         ))
+        if dispute is None:
+            row = self._conn.execute(select(t.disputes).where(t.disputes.c.id == event.dispute_id)).one()
+            dispute = _dispute(row)
+        outbox.add_event(self._conn, event, dispute)
 
     def list_for_dispute(self, dispute_id: int) -> List[DisputeEvent]:
         rows = self._conn.execute(
