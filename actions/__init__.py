@@ -2,4 +2,4 @@
 
 rasa-sdk registers every Action subclass in the modules imported here.
 """
-from . import conversation, dispute_form, disputes, orders, triage  # noqa: F401
+from . import conversation, dispute_form, disputes, offers, orders, triage  # noqa: F401

@@ -103,6 +103,8 @@ def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
     if not d.is_open:
         return []
     buttons = [button("Change / add photos", "modify_dispute", dispute_number=d.number)]
+    if d.status is DisputeStatus.SELLER_OFFERED and d.seller_offer is not None:
+        buttons.append(button("Accept the offer", "accept_offer", dispute_number=d.number))
     if d.status is not DisputeStatus.ESCALATED:
         buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
     buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))

@@ -1,6 +1,7 @@
 """Following and changing disputes: status, refund, escalate, cancel, modify (with an explicit yes)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action
@@ -128,7 +129,14 @@ class ActionEscalateDispute(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         if not entity_values(tracker, "dispute_number") and undisputed_order_named(tracker, buyer):
             return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)
-        details, asking = _pick(dispatcher, tracker, buyer, "escalate_dispute")
+        pending = tracker.get_slot("pending_action") or ""
+        details: Optional[DisputeDetails]
+        asking: List[EventType] = []
+        if pending.startswith("accept:") and not entity_values(tracker, "dispute_number"):
+            # "not acceptable, escalate" when asked to accept a seller's offer: that dispute
+            details = services().disputes.dispute_status(buyer, pending.partition(":")[2])
+        else:
+            details, asking = _pick(dispatcher, tracker, buyer, "escalate_dispute")
         if details is None:
             return CLEAR_PENDING + asking
         d = details.dispute
@@ -267,6 +275,8 @@ class ActionConfirmPending(Action):
         said = answers.yes_or_no(tracker.latest_message.get("text") or "", verb=kind)
         if said is None:
             said = intent == "affirm"
+        if kind == "accept" and number:
+            return await self._answer_offer(dispatcher, tracker, buyer, number, said, intent)
         if not said or not number:
             dispatcher.utter_message(text={"cancel": "OK, your dispute stays open.",
                                            "escalate": "OK, I won't escalate it."}.get(kind, "OK, nothing changed."))
@@ -289,6 +299,24 @@ class ActionConfirmPending(Action):
         else:
             dispatcher.utter_message(text="OK, nothing changed.")
         return CLEAR_PENDING + [SlotSet("last_dispute", number)]
+
+
+    @staticmethod
+    async def _answer_offer(dispatcher, tracker, buyer: str, number: str, said: bool,
+                            intent: Optional[str]) -> List[EventType]:
+        """The answer to "Accept the seller's offer?": yes accepts; "not now" leaves the offer open; a no
+        ("no, that's not enough") offers the escalation instead."""
+        from .offers import accept
+
+        text = answers.normalise(tracker.latest_message.get("text") or "")
+        if intent == "stop" or re.search(r"\b(not now|later|think about it|not yet|wait)\b", text):
+            dispatcher.utter_message(text=f"OK, nothing changed: the seller's offer on dispute {number} stays open. "
+                                          "Say 'accept the offer' or 'escalate' when you have decided.")
+            return CLEAR_PENDING
+        if said and intent != "escalate_dispute" and "escalat" not in text:  # "yes escalate" is no yes to this
+            return CLEAR_PENDING + accept(dispatcher, buyer, number)
+        return CLEAR_PENDING + await ActionEscalateDispute().run(
+            dispatcher, with_entities(tracker, {"entity": "dispute_number", "value": number}), {})
 
 
 class ActionAttachEvidence(Action):

@@ -26,6 +26,7 @@ from .disputes import (
     ask_yes_no,
     pick_candidates,
 )
+from .offers import ActionAcceptOffer
 from .replies import protection_text
 
 # What "Which dispute?" was asked for, and the action that carries on once the dispute is known.
@@ -35,6 +36,7 @@ PICKERS: Dict[str, Type[Action]] = {
     "modify_dispute": ActionModifyDispute,
     "send_evidence": ActionAttachEvidence,
     "check_dispute_status": ActionDisputeStatus,
+    "accept_offer": ActionAcceptOffer,
 }
 _POSITIONS = {"first": 0, "1st": 0, "1": 0, "one": 0, "top": 0, "second": 1, "2nd": 1, "2": 1, "two": 1,
               "third": 2, "3rd": 2, "3": 2, "three": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1, "bottom": -1}

@@ -46,6 +46,8 @@ class Conversation:
     outcome: Dict[str, Any]
     source: str = ""
     known_gap: str = ""  # why the bot does not reach this outcome yet (the tests expect it to fail)
+    # What sellers did before the buyer speaks: [{"order": ..., "offer": "partial_refund", "amount": "5"}]
+    sellers: List[Dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -91,7 +93,7 @@ def load_battery(folder: Path = BATTERY) -> List[Conversation]:
             turns = [Turn(t) if isinstance(t, str) else Turn(t["say"], list(t.get("expect") or []))
                      for t in raw["turns"]]
             conversations.append(Conversation(raw["id"], raw["buyer"], turns, raw["outcome"], path.name,
-                                              raw.get("known_gap", "")))
+                                              raw.get("known_gap", ""), list(raw.get("sellers") or [])))
     ids = [c.id for c in conversations]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -115,6 +117,14 @@ class StoreProbe:
 
         seed.reset(self.services.engine)
         seed.seed(self.services.engine, SystemClock(), self.services.settings.rules, self.services.evidence)
+
+    def sellers_act(self, buyer: str, acts: List[Dict[str, Any]]) -> None:
+        """Each seller makes its offer on the buyer's dispute about that order, as the seller of the order."""
+        by_order = self.disputes(buyer)
+        for act in acts:
+            details = by_order[str(act["order"])]
+            self.services.disputes.seller_offer(details.order.seller_id, details.dispute.number, act["offer"],
+                                                act.get("amount"), act.get("note", ""))
 
     def disputes(self, buyer: str) -> Dict[str, Any]:
         """Order number -> the dispute on it (claim and status), for one buyer."""
@@ -152,6 +162,7 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
                      post: Optional[Callable[..., httpx.Response]] = None) -> Result:
     post = post or httpx.post
     probe.reset()
+    probe.sellers_act(conversation.buyer, conversation.sellers)
     before = probe.disputes(conversation.buyer)
     sender = f"battery-{conversation.id}-{uuid.uuid4().hex[:6]}"
     headers = {"Authorization": f"Bearer {probe.token(conversation.buyer)}"}

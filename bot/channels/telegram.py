@@ -345,10 +345,18 @@ class TelegramChannel:
         if markup is not None and not chunks:
             await bot.send_message(int(chat_id), "Choose:", reply_markup=markup)
 
-    async def push(self, external_id: str, text: str) -> None:
+    async def push(self, external_id: str, text: str, buttons: Sequence[dict[str, str]] = ()) -> None:
         """Sender for bot.notifications.push.Notifier: the external id of a Telegram identity is the user's
-        (private) chat."""
-        await self.send_text(external_id, text)
+        (private) chat. Buttons (`title`, `payload`) are recorded as offered in the buyer's conversation, so the
+        payload guard admits a tap, and sent as an inline keyboard."""
+        if not buttons:
+            await self.send_text(external_id, text)
+            return
+        user_id = int(external_id)
+        message = {"text": text, "buttons": list(buttons)}
+        conversation = conversation_id(user_id, await self._buyer(user_id))
+        await anyio.to_thread.run_sync(self._offered.remember, conversation, [message])
+        await self._render(user_id, [message])
 
     async def deliver_to_conversation(self, conversation: str, messages: list[dict[str, Any]]) -> None:
         """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""

@@ -8,6 +8,7 @@ A failed send is retried on later rounds, up to MAX_ATTEMPTS.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,8 @@ def push_text(event: PushEvent) -> str | None:
         "seller_offered": "the seller offered " + ({
             "full_refund": "a full refund", "partial_refund": f"a partial refund of {_money(d, event.currency)}",
             "another_item": "to send another item"}.get(str(d.get("resolution")), "a solution"))
-            + (f" (\"{d.get('note')}\")" if d.get("note") else "") + ". Say 'status' to accept or escalate.",
+            + (f" (\"{d.get('note')}\")" if d.get("note") else "") + ". You can accept it, or escalate to the "
+            "Dispute Team.",
         "escalated": "the seller did not answer in time, so it is now with the Dispute Team."
                      if event.actor_kind == "system" else f"it was escalated to the Dispute Team{by_agent}.",
         "decided": ("the Dispute Team decided in your favour." if d.get("in_buyers_favour")
@@ -88,7 +90,17 @@ def push_text(event: PushEvent) -> str | None:
     return head + text if text else None
 
 
-Sender = Callable[[str, str], Awaitable[None]]  # (external_id, text)
+def push_buttons(event: PushEvent) -> list[dict[str, str]]:
+    """Buttons sent with the news: the answers to a seller's offer (payloads the dialogue handles)."""
+    if event.action != "seller_offered" or event.actor_kind != "seller":
+        return []
+    entities = json.dumps({"dispute_number": event.dispute_number}, separators=(",", ":"))
+    return [{"title": "Accept the offer", "payload": f"/accept_offer{entities}"},
+            {"title": "Escalate", "payload": f"/escalate_dispute{entities}"}]
+
+
+# (external_id, text), or (external_id, text, buttons) for news with buttons (push_buttons)
+Sender = Callable[..., Awaitable[None]]
 
 
 class Notifier:
@@ -119,7 +131,10 @@ class Notifier:
         text = push_text(event)
         ok = False
         try:
-            if text:
+            buttons = push_buttons(event)
+            if text and buttons:
+                await self._send(external_id, text, buttons)
+            elif text:
                 await self._send(external_id, text)
             ok = True
         except Exception:  # the send is retried next round; the reason goes to the log

@@ -159,6 +159,34 @@ def cmd_link_code(services: Services, args) -> int:
     return 0
 
 
+def _seller_of(services: Services, dispute_number: str) -> str:
+    """The seller of the dispute's order: the seller stand-in acts as them."""
+    with services.uow_factory.reading() as uow:
+        dispute = uow.disputes.get_by_number(str(dispute_number).strip())
+        order = uow.orders.get(dispute.order_id) if dispute is not None else None
+    if order is None:
+        raise SystemExit(f"No dispute {dispute_number}.")
+    return order.seller_id
+
+
+def cmd_seller(services: Services, args) -> int:
+    """A seller stand-in for the demo: answer a dispute as its order's seller; the buyer gets the news (a push on
+    Telegram, the dispute's status in the chat) and answers the bot."""
+    disputes, number = services.disputes, args.dispute
+    seller = _seller_of(services, number)
+    if args.action == "offer":
+        resolution = "another_item" if args.another_item else "partial_refund"
+        details = disputes.seller_offer(seller, number, resolution, args.amount, args.note or "")
+    elif args.action == "reject":
+        details = disputes.seller_reject(seller, number, args.note or "")
+    else:  # accept / refund: the seller accepts the buyer's request (a refund request is refunded)
+        details = disputes.seller_accept(seller, number)
+    print(f"Dispute {details.dispute.number} ({details.order.item}), as seller {seller}: "
+          f"{details.dispute.status.value.replace('_', ' ')}"
+          + (f"; refund of {details.refund.amount} {details.refund.currency} issued" if details.refund else "") + ".")
+    return 0
+
+
 def cmd_sweep(services: Services, args) -> int:
     escalated = services.disputes.escalate_overdue()
     print(f"Escalated {len(escalated)} dispute(s) whose seller did not respond in time"
@@ -360,6 +388,15 @@ def parser() -> argparse.ArgumentParser:
     ne.add_argument("--nlu", metavar="PATH", help="the NLU file to append to (default data/nlu.yml)")
     ne.add_argument("--dry-run", action="store_true", help="print what would be added; change nothing")
     ne.set_defaults(func=cmd_nlu_export)
+    sl = sub.add_parser("seller", help="play the seller of a dispute's order (demo): offer, accept, reject, refund")
+    sl.add_argument("action", choices=["offer", "accept", "reject", "refund"],
+                    help="offer: a partial refund (--amount) or another item (--another-item); accept / refund: "
+                         "accept the buyer's request; reject: with --note")
+    sl.add_argument("dispute", help="the dispute number")
+    sl.add_argument("--amount", help="the partial refund offered, e.g. 5")
+    sl.add_argument("--another-item", action="store_true", help="offer to send another item instead")
+    sl.add_argument("--note", help="the seller's words to the buyer")
+    sl.set_defaults(func=cmd_seller)
     ob = sub.add_parser("outbox", help="dispute events for the marketplace's webhook: pending and failed "
                         "deliveries, replay (docs/integration.md)")
     ob_sub = ob.add_subparsers(dest="action")
