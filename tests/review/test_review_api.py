@@ -75,7 +75,7 @@ def test_an_admin_lists_labels_and_discards(desk):
 
 
 @pytest.mark.parametrize("body, error", [
-    ({"intent": "make_coffee"}, "'make_coffee' is not an intent of this assistant. Pick one of: affirm,"),
+    ({"intent": "make_coffee"}, "'make_coffee' is not an intent of this assistant. Pick one of: accept_offer, affirm,"),
     ({"intent": "nlu_fallback"}, "'nlu_fallback' is not an intent"),
     ({"intent": "open_dispute", "problems": ["smelly"]}, "'smelly' is not a problem code. Pick from: not_received,"),
     ({"intent": 5}, "intent: str type expected"),
