@@ -1,13 +1,8 @@
 """Actions run as rasa-sdk runs them (Tracker in, events and messages out) on a real SQLite store."""
 from __future__ import annotations
 
-import asyncio
+from support.action_runs import run, slots_of, svc, texts, tracker  # noqa: F401 (svc: a fixture)
 
-import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-import actions.common as common
 from actions.conversation import ActionBackToBot, ActionFallback, ActionRequestHuman
 from actions.dispute_form import ActionAskConfirmFiling, ActionFileDispute, ActionStartDispute, ValidateDisputeForm
 from actions.disputes import (
@@ -20,46 +15,10 @@ from actions.disputes import (
     ActionRefundStatus,
 )
 from actions.orders import ActionCheckProtection, ActionListOrders
-from bot.composition import build_services
-from bot.disputes.clock import SystemClock
 from bot.disputes.model import DisputeStatus
-from bot.settings import Settings
-from bot.store import migrate, seed
 
 EARBUDS, DRESS, KNIVES = "8190334512007781", "8190334512007782", "8190334512007783"
 SHOES = "8190334512007787"  # anna's dispute awaiting the seller
-
-
-@pytest.fixture
-def svc(tmp_path):
-    services = build_services(Settings.from_env({"VAR_DIR": str(tmp_path)}))
-    migrate.upgrade(services.engine)
-    seed.seed(services.engine, SystemClock(), services.settings.rules, services.evidence)
-    common.use_services(services)
-    yield services
-    common.use_services(None)
-    services.close()
-
-
-def tracker(intent="inform", text="", entities=(), buyer="anna", slots=None, events=None, sender="c1"):
-    metadata = {"buyer_id": buyer} if buyer else {}
-    latest = {"intent": {"name": intent, "confidence": 1.0}, "text": text, "metadata": metadata,
-              "entities": [{"entity": e, "value": v} for e, v in entities]}
-    return Tracker(sender, dict(slots or {}), latest, list(events or []), False, None, {}, "action_listen")
-
-
-def run(action, t):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
-    return events, dispatcher.messages
-
-
-def slots_of(events):
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-def texts(messages):
-    return "\n".join(m.get("text") or "" for m in messages)
 
 
 def test_unknown_buyer_is_told_how_to_sign_in(svc):

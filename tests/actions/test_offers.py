@@ -2,55 +2,22 @@
 confirmation that says what accepting means, "not now", or escalate instead."""
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
+from support.action_runs import run, slots_of, svc, texts  # noqa: F401 (svc: a fixture)
+from support.action_runs import tracker as buyer_tracker
 
-import actions.common as common
 from actions.disputes import ActionConfirmPending, ActionDisputeStatus, ActionEscalateDispute
 from actions.offers import ActionAcceptOffer
 from actions.triage import ActionTriage
-from bot.composition import build_services
-from bot.disputes.clock import SystemClock
 from bot.disputes.model import DisputeStatus
-from bot.settings import Settings
-from bot.store import migrate, seed
 
 EARBUDS, SHOES = "8190334512007781", "8190334512007787"
 
 
-@pytest.fixture
-def svc(tmp_path):
-    services = build_services(Settings.from_env({"VAR_DIR": str(tmp_path)}))
-    migrate.upgrade(services.engine)
-    seed.seed(services.engine, SystemClock(), services.settings.rules, services.evidence)
-    common.use_services(services)
-    yield services
-    common.use_services(None)
-    services.close()
-
-
 def tracker(intent="accept_offer", text="", entities=(), slots=None, buyer="anna"):
-    latest = {"intent": {"name": intent, "confidence": 1.0}, "text": text, "metadata": {"buyer_id": buyer},
-              "entities": [{"entity": e, "value": v} for e, v in entities]}
-    return Tracker("c1", dict(slots or {}), latest, [], False, None, {}, "action_listen")
-
-
-def run(action, t):
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
-    return events, dispatcher.messages
-
-
-def slots_of(events):
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-
-
-def texts(messages):
-    return "\n".join(m.get("text") or "" for m in messages)
+    return buyer_tracker(intent, text, entities, buyer, slots)
 
 
 def titles(messages):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from support.browser import browser, playwright_driver  # noqa: F401 - fixtures
+from support.browser import browser, playwright_driver, sign_in_agent  # noqa: F401 - fixtures
 from support.served_gateway import served_gateway
 from support.waiting import wait_until
 
@@ -25,10 +25,7 @@ def desk(tmp_path):
 
 
 def sign_in(page, desk, token):
-    page.goto(f"{desk.url}/agent")
-    page.get_by_label("Agent token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Queue").wait_for()
+    sign_in_agent(page, desk.url, token)
 
 
 def test_an_admin_sees_a_failed_delivery_and_replays_it(desk, browser):  # noqa: F811

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.review.model import Guess, ProblemGuess, Reason, ReviewStatus, Sighting
-from support.browser import browser, playwright_driver, screenshot  # noqa: F401 - fixtures
+from support.browser import browser, playwright_driver, screenshot, sign_in_agent  # noqa: F401 - fixtures
 from support.served_gateway import served_gateway
 from support.waiting import wait_until
 
@@ -38,10 +38,7 @@ def desk(tmp_path):
 
 
 def sign_in(page, desk, token):
-    page.goto(f"{desk.url}/agent")
-    page.get_by_label("Agent token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Queue").wait_for()
+    sign_in_agent(page, desk.url, token)
 
 
 def test_an_admin_labels_one_message_and_discards_another(desk, browser):  # noqa: F811

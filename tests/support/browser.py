@@ -49,3 +49,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def sign_in_agent(page, base_url: str, token: str) -> None:
+    """Opens the agent console and signs in with `token`; returns once the queue shows."""
+    page.goto(f"{base_url}/agent")
+    page.get_by_label("Agent token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Queue").wait_for()
