@@ -47,6 +47,7 @@ def test_resolution_in_buyers_words(text, resolution):
     ("half", True, "11.00"), ("all of it", True, "22.00"), ("5,50 €", False, "5.50"), ("ten", True, None),
     ("order 8190334512007790 keyboard: 3 keys are dead", False, None), ("3 keys are dead", True, "3"),
     ("i want to keep it but want 10 dollars back", False, "10"),
+    ("no change the amount to 6", False, "6"), ("make it 6", False, "6"), ("i waited 6 days", False, None),
 ])
 def test_amounts(text, bare, amount):
     found = answers.amount_in(text, Decimal("22.00"), bare_numbers=bare)

@@ -156,6 +156,15 @@ def test_any_change_after_the_summary_needs_a_new_yes():
     assert out.slots[RESOLUTION] == "another_item" and out.slots[CONFIRM] is None
 
 
+@pytest.mark.parametrize("text", ["no change the amount to 6", "no, make it 6", "the amount should be 6"])
+def test_a_no_with_the_new_amount_at_the_summary_changes_it(text):
+    """Typed at the summary, the correction is the answer: the buyer must not have to say it twice."""
+    draft = {ORDER: DRESS.order.number, RECEIVED: True, PROBLEMS: ["damaged"], RESOLUTION: "partial_refund",
+             AMOUNT: "4.00", DESCRIPTION: "x", EVIDENCE: True, CONFIRM: None}
+    out = understand(turn("deny", text, requested=CONFIRM), draft, ORDERS)
+    assert out.slots[AMOUNT] == "6.00" and out.slots.get(CONFIRM) is None and not out.messages
+
+
 def test_attachments_are_collected():
     t = Turn("inform", "", (), EVIDENCE, attachments=[{"sha256": "a" * 64, "name": "front.jpg"}])
     out = understand(t, {"evidence_files": [{"sha256": "b" * 64, "name": "x.jpg"}]}, ORDERS)
