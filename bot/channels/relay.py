@@ -181,6 +181,13 @@ class Relay:
         return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
                                                                bodies))
 
+    async def news(self, conversation_id: str, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Bot messages written outside a turn (dispute news): kept in the transcript, so a buyer who opens the
+        chat later reads them, and their buttons remembered as offered, so the payload guard admits a tap."""
+        async with self._lock(conversation_id):
+            await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
+            return await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot", bodies)
+
     async def history(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]:
         return await _read(self._transcripts.messages, conversation_id, after_id, limit)
 

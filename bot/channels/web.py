@@ -27,7 +27,7 @@ import re
 import secrets
 import time
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import parse_qs
 
 import anyio
@@ -326,6 +326,17 @@ class WebChannel:
             stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
             await self.sio.emit("user_stored", stored, room=session_id)
         await self.deliver(session_id, exchange.replies)
+
+    async def push(self, external_id: str, text: str, buttons: Sequence[Dict[str, str]] = ()) -> None:
+        """Sender for bot.notifications.push.Notifier: the external id is one of the buyer's chat sessions. The news
+        is kept in that session's transcript (read on the next visit if no tab is open) and shown in every open
+        tab; its buttons (`title`, `payload`) are remembered as offered, so a tap is admitted."""
+        buyer = await anyio.to_thread.run_sync(self._services.web_sessions.owner, external_id)
+        if buyer is None:
+            return  # a session that is no longer a buyer's gets no news
+        stored = await self._relay.news(conversation_id(external_id, buyer),
+                                        [{"text": text, "buttons": list(buttons), "image": None}])
+        await self.deliver(external_id, stored)
 
     async def deliver_to_conversation(self, conversation: str, messages: List[Dict[str, Any]]) -> None:
         """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""

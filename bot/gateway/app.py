@@ -31,6 +31,9 @@ def _background_jobs(gateway: Gateway) -> List[asyncio.Task[None]]:
     background = settings.gateway_background_jobs
     if background and settings.sweep_interval_seconds > 0:
         tasks.append(asyncio.create_task(jobs.sweep_forever(gateway.services)))
+    if background:
+        # Emits reach the sockets of every gateway (socket.io's Redis manager when scaled out).
+        tasks.append(asyncio.create_task(jobs.push_to_web(gateway.web, gateway.services)))
     worker = jobs.webhook_worker(gateway.services, gateway.http) if background else None
     if worker is not None:
         tasks.append(asyncio.create_task(worker.run_forever()))  # dispute events to the marketplace's webhook

@@ -1,5 +1,5 @@
-"""The gateway's background jobs (run by one gateway only, see bot.gateway.app): the dispute sweeper,
-Telegram's start followed by the dispute news pusher, and the dispute-event webhook worker."""
+"""The gateway's background jobs (run by one gateway only, see bot.gateway.app): the dispute sweeper, the dispute
+news pushers (web chat; Telegram after its start) and the dispute-event webhook worker."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import httpx
 
-from bot.channels import telegram
+from bot.channels import telegram, web
 from bot.notifications.push import Notifier
 from bot.notifications.webhooks import WebhookWorker
 from bot.services import Services
@@ -36,6 +36,12 @@ async def sweep_forever(services: Services) -> None:
         except Exception:  # keep sweeping; a failed round is retried next interval
             log.exception("dispute sweep failed")
         await asyncio.sleep(interval)
+
+
+async def push_to_web(channel: web.WebChannel, services: Services) -> None:
+    """Dispute news to the buyer's recent web chat sessions (bot.channels.web.WebChannel.push)."""
+    await Notifier(web.CHANNEL, services.channel_state, channel.push,
+                   services.settings.push_interval_seconds).run_forever()
 
 
 async def telegram_then_push(channel: telegram.TelegramChannel, services: Services) -> None:

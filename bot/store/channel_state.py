@@ -15,6 +15,11 @@ from . import tables as t
 from .engine import read_connection
 
 KEEP_UPDATE_IDS = timedelta(days=7)  # Telegram re-delivers for at most 24 hours
+# Web chat has no account to write to, only the buyer's chat sessions: news goes to the sessions used lately (a
+# browser keeps its session for the next visit), at most a few, so long-gone devices are not written to for ever.
+WEB_CHANNEL = "web"  # bot.channels.web.CHANNEL
+WEB_SESSIONS_RECENT = timedelta(days=30)
+WEB_SESSIONS_MAX = 5
 
 
 def _event_query(*extra):
@@ -80,6 +85,14 @@ class SqlChannelState:
                          .values(last_event_id=event_id))
 
     def recipients(self, channel: str, buyer_id: str) -> list[str]:
+        """Telegram: the chats linked to the buyer. Web: the buyer's recently used chat sessions, newest first."""
+        if channel == WEB_CHANNEL:
+            w = t.web_sessions
+            with read_connection(self._engine) as conn:
+                return list(conn.execute(
+                    select(w.c.session_id)
+                    .where(and_(w.c.buyer_id == buyer_id, w.c.last_seen_at >= self._clock.now() - WEB_SESSIONS_RECENT))
+                    .order_by(w.c.last_seen_at.desc()).limit(WEB_SESSIONS_MAX)).scalars())
         i = t.channel_identities
         with read_connection(self._engine) as conn:
             return list(conn.execute(select(i.c.external_id).where(and_(i.c.channel == channel,

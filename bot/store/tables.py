@@ -229,6 +229,9 @@ web_sessions = Table(
     Column("buyer_id", String(64), ForeignKey("buyers.id", ondelete="CASCADE")),
     Column("created_at", UTCDateTime, nullable=False),
     Column("secret_hash", String(64)),
+    # Set at every session_request: dispute news goes to the buyer's recently used sessions (bot.notifications).
+    Column("last_seen_at", UTCDateTime),
+    Index("ix_web_sessions_buyer_seen", "buyer_id", "last_seen_at"),
 )
 
 chat_messages = Table(
@@ -350,6 +353,7 @@ outbox_events = Table(
     Column("delivered_at", UTCDateTime),
     Column("failed_at", UTCDateTime),  # gave up (retried past the retry window); an operator may replay it
     Column("last_error", String(500), nullable=False, default=""),
+    Column("replayed_at", UTCDateTime),  # the last time an operator sent a failed event again
     Index("ix_outbox_events_pending", "delivered_at", "failed_at", "next_attempt_at"),
     Index("ix_outbox_events_dispute", "dispute_id", "id"),
 )
@@ -379,5 +383,11 @@ idempotency_keys = Table(
     Column("status_code", Integer),  # NULL while the first request is being answered
     Column("response", JSON),
     Column("created_at", UTCDateTime, nullable=False),
+    # The request working on the key (a random id) and since when: a claim older than the lease whose change was
+    # never committed is abandoned (its process died), and the next request with the key takes it over.
+    Column("claim_id", String(32)),
+    Column("claimed_at", UTCDateTime),
+    # Set in the same transaction as the change the key made, so a change is made once whatever dies after.
+    Column("committed_at", UTCDateTime),
     UniqueConstraint("token_id", "key", name="uq_idempotency_keys_token_key"),
 )

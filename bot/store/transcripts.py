@@ -4,7 +4,7 @@ from __future__ import annotations
 import hmac
 from typing import Any, Dict, List, Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -61,11 +61,15 @@ class SqlWebSessions:
         w = t.web_sessions
         try:
             with self._engine.begin() as conn:
+                now = self._clock.now()
                 row = conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).first()
                 if row is not None:
-                    return row.buyer_id == buyer_id
-                conn.execute(insert(w).values(session_id=session_id, buyer_id=buyer_id,
-                                              created_at=self._clock.now()))
+                    if row.buyer_id != buyer_id:
+                        return False
+                    conn.execute(update(w).where(w.c.session_id == session_id).values(last_seen_at=now))
+                    return True
+                conn.execute(insert(w).values(session_id=session_id, buyer_id=buyer_id, created_at=now,
+                                              last_seen_at=now))
                 return True
         except IntegrityError:  # two tabs bound the same new id at once: the other one won
             return self.owner_is(session_id, buyer_id)
@@ -73,8 +77,9 @@ class SqlWebSessions:
     def start_guest(self, session_id: str, secret_hash: str) -> None:
         """A new guest session, resumed later only by whoever presents the secret with this hash."""
         with self._engine.begin() as conn:
+            now = self._clock.now()
             conn.execute(insert(t.web_sessions).values(session_id=session_id, buyer_id=None, secret_hash=secret_hash,
-                                                       created_at=self._clock.now()))
+                                                       created_at=now, last_seen_at=now))
 
     def guest_holds(self, session_id: str, secret_hash: str) -> bool:
         """True if this is a guest session issued with the secret of this hash."""
@@ -89,3 +94,9 @@ class SqlWebSessions:
         with read_connection(self._engine) as conn:
             row = conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).first()
         return row is not None and row.buyer_id == buyer_id
+
+    def owner(self, session_id: str) -> str | None:
+        """The buyer a session is bound to; None for a guest's session or an unknown id."""
+        w = t.web_sessions
+        with read_connection(self._engine) as conn:
+            return conn.execute(select(w.c.buyer_id).where(w.c.session_id == session_id)).scalar()

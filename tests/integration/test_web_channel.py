@@ -175,3 +175,48 @@ def test_widget_assets(gateway):
     assert page.status_code == 200 and "/widget.js" in page.text
     client = httpx.get(f"{gateway.url}/widget/socket.io.min.js")
     assert client.status_code == 200, "web/node_modules missing: `make install` runs npm ci --prefix web"
+
+
+def _push_cursor(engine, channel):
+    from sqlalchemy import select
+
+    from bot.store import tables as t
+    with engine.connect() as conn:
+        return conn.execute(select(t.push_cursors.c.last_event_id).where(t.push_cursors.c.channel == channel)).scalar()
+
+
+async def test_dispute_news_reaches_the_buyers_open_tab_and_waits_in_the_transcript_of_the_others(tmp_path):
+    """The seller's offer, written while the buyer has the chat open in one tab and closed in another session:
+    the open tab shows it with Accept / Escalate at once, a tap on Accept passes the payload guard, and the other
+    session shows it in its history when opened. Another buyer hears nothing."""
+    from support.waiting import wait_until_async
+
+    with served_gateway(tmp_path, PUSH_INTERVAL_SECONDS="0.2") as gateway:
+        services = gateway.services
+        shoes = next(d for d in services.disputes.list_disputes("anna") if d.dispute.status.value == "awaiting_seller")
+        anna, ben = Browser(gateway.url, _token(gateway, "anna")), Browser(gateway.url, _token(gateway, "ben"))
+        earlier = Browser(gateway.url, _token(gateway, "anna"))
+        closed_session = await earlier.connect()
+        await earlier.close()
+        session = await anna.connect()
+        await ben.connect()
+        # The notifier's first round sets where its news starts; the offer must come after it.
+        await wait_until_async(lambda: _push_cursor(services.engine, "web") is not None, 10, "the web notifier")
+        services.disputes.seller_offer(shoes.order.seller_id, shoes.dispute.number, "partial_refund", "5.00",
+                                       "keep them")
+        news = await anna.wait_text("the seller offered", timeout=15)
+        assert shoes.dispute.number in news["text"] and "5.00" in news["text"]
+        assert [q["title"] for q in news["quick_replies"]] == ["Accept the offer", "Escalate"]
+        await anna.tap("Accept the offer", session)
+        await wait_until_async(lambda: gateway.rasa.received and gateway.rasa.received[-1]["message"].startswith(
+            "/accept_offer"), 10, "the tap to reach Rasa as offered")
+        assert shoes.dispute.number in gateway.rasa.received[-1]["message"]
+
+        reopened = Browser(gateway.url, _token(gateway, "anna"))
+        await reopened.connect(closed_session)
+        history = await reopened.wait("history")
+        assert any("the seller offered" in (m.get("text") or "") for m in history["messages"])
+        await asyncio.sleep(1)  # a few notifier rounds more
+        assert not [d for e, d in ben.events if e == "bot_message" and "seller" in (d.get("text") or "")]
+        for browser in (anna, ben, reopened):
+            await browser.close()

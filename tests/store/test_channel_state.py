@@ -86,3 +86,25 @@ def test_a_failed_push_is_retried_then_given_up(engine, clock, world, service, a
     number = _reject_news(world, service)
     asyncio.run(healed.run_once())
     assert len(delivered) == 1 and number in delivered[0]
+
+
+def test_web_news_goes_to_the_buyers_recently_used_sessions_newest_first(engine, clock, world):
+    from bot.store.channel_state import WEB_SESSIONS_MAX, WEB_SESSIONS_RECENT
+    from bot.store.transcripts import SqlWebSessions
+
+    world.buyer("anna"), world.buyer("ben")
+    sessions = SqlWebSessions(engine, clock)
+    state = SqlChannelState(engine, clock)
+    sessions.bind("anna-old-session", "anna")
+    clock.advance(seconds=(WEB_SESSIONS_RECENT + timedelta(days=1)).total_seconds())
+    for n in range(WEB_SESSIONS_MAX + 1):
+        sessions.bind(f"anna-session-{n}", "anna")
+        clock.advance(seconds=60)
+    sessions.bind("ben-session-1", "ben")
+    sessions.start_guest("guest-session-1", "0" * 64)
+    assert state.recipients("web", "anna") == [f"anna-session-{n}" for n in range(WEB_SESSIONS_MAX, 0, -1)]
+    # Using a session again (a reload binds it again) brings it back to the front, even an old one.
+    sessions.bind("anna-old-session", "anna")
+    assert state.recipients("web", "anna")[0] == "anna-old-session"
+    assert state.recipients("web", "ben") == ["ben-session-1"]
+    assert "anna-session-0" not in state.recipients("telegram", "anna")  # Telegram reads linked chats only
