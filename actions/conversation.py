@@ -1,7 +1,8 @@
 """Fallback in two stages, and asking for a person."""
 from __future__ import annotations
 
-from typing import List
+from datetime import datetime, timezone
+from typing import List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
@@ -10,9 +11,9 @@ from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
 from bot.disputes.matching import match_orders
 
-from .common import button, buyer_id, dispute_buttons, follow_up_of, previous_answer, services
+from .common import button, buyer_id, dispute_buttons, follow_up_of, previous_answer, services, with_entities
 from .dispute_form import answer_again, ask_current_step, named_order, start_instead
-from .disputes import ActionConfirmPending
+from .disputes import ActionConfirmPending, ActionEscalateDispute
 from .replies import dispute_text
 from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
 
@@ -102,6 +103,9 @@ class ActionLastResort(Action):
                                      buttons=[button("Yes", "affirm"), button("No", "deny")])
             return [UserUtteranceReverted()]
         if tracker.get_intent_of_latest_message() in ("affirm", "deny"):
+            answered = await answer_to_open_offer(dispatcher, tracker)
+            if answered is not None:
+                return [UserUtteranceReverted(), *answered]
             # A repeated "yes" after the thing was done, or a "no" to a question no longer open.
             dispatcher.utter_message(text="There's no question waiting for a yes or no right now. I can show your "
                                           "orders and their Buyer Protection, open or follow a dispute, or get you "
@@ -111,6 +115,28 @@ class ActionLastResort(Action):
                                       "Protection, open or follow a dispute, or get you a person. What would you "
                                       "like?", buttons=WHAT_I_CAN_DO)
         return [UserUtteranceReverted()]
+
+
+async def answer_to_open_offer(dispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """A bare yes or no with no question of ours open, while a seller's offer waits for the buyer: the answer to
+    the news of that offer (pushed outside the conversation, so the dialogue never asked). A yes asks to accept,
+    saying what accepting means; a no asks whether to escalate instead. None when no single offer is open."""
+    from .offers import ask_to_accept, has_offer, offer_words
+
+    buyer = buyer_id(tracker)
+    if buyer is None:
+        return None
+    offers = [d for d in services().disputes.list_disputes(buyer) if has_offer(d)]
+    if len(offers) != 1:
+        return None
+    [offer] = offers
+    if tracker.get_intent_of_latest_message() == "affirm":
+        return ask_to_accept(dispatcher, offer, datetime.now(timezone.utc).date())
+    number = offer.dispute.number
+    dispatcher.utter_message(text=f"OK, you don't accept the seller's offer on dispute {number} "
+                                  f"({offer_words(offer)}).")
+    return await ActionEscalateDispute().run(
+        dispatcher, with_entities(tracker, {"entity": "dispute_number", "value": number}), {})
 
 
 async def ask_current_step_after(dispatcher, tracker, domain, text: str) -> bool:

@@ -43,7 +43,8 @@ PROFILES = ("single", "scaled")
 # Settings of the developer's shell or .env that would change the stack under test; each stack sets its own.
 STACK_SETTINGS = ("DATABASE_URL", "BOT_SECRET", "TELEGRAM_TOKEN", "TELEGRAM_WEBHOOK_URL", "REDIS_URL",
                   "RASA_TRACKER_URL", "RASA_WORKERS", "RASA_PROCESSES", "ACTION_SERVER_WORKERS", "GATEWAY_PROCESSES",
-                  "GATEWAY_BACKGROUND_JOBS", "GATEWAY_HOST", "AGENT_WEBHOOK_URL")
+                  "GATEWAY_BACKGROUND_JOBS", "GATEWAY_HOST", "AGENT_WEBHOOK_URL", "MARKETPLACE_WEBHOOK_URL",
+                  "MARKETPLACE_WEBHOOK_SECRET")
 
 
 class StackError(RuntimeError):

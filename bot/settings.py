@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     marketplace_webhook_url: Optional[str] = None
     marketplace_webhook_secret: Optional[str] = Field(None, repr=False)
     marketplace_webhook_retry_hours: int = 48
+    # The wait before the first retry, doubled at each failure up to the longest wait (with jitter).
+    marketplace_webhook_retry_first_seconds: float = 5.0
+    marketplace_webhook_retry_max_seconds: float = 3600.0
     # Shared by several gateway processes: socket.io rooms (which tabs and consoles get what) go through Redis.
     redis_url: Optional[str] = Field(None, repr=False)
     # Buyers the demo page at / may hand out tokens for, to anyone who can reach it: off (empty) unless asked
@@ -238,7 +241,8 @@ class Settings(BaseSettings):
             raise ValueError("must be 0 or more")
         return value
 
-    @validator("push_interval_seconds")
+    @validator("push_interval_seconds", "marketplace_webhook_retry_first_seconds",
+               "marketplace_webhook_retry_max_seconds")
     def _positive(cls, value: float) -> float:
         if not value > 0:
             raise ValueError("must be more than 0")

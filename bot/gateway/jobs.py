@@ -13,7 +13,7 @@ import httpx
 
 from bot.channels import telegram, web
 from bot.notifications.push import Notifier
-from bot.notifications.webhooks import WebhookWorker
+from bot.notifications.webhooks import Backoff, WebhookWorker
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -63,4 +63,7 @@ def webhook_worker(services: Services, http: httpx.AsyncClient, **options: Any) 
 
     return WebhookWorker(services.outbox, post, settings.marketplace_webhook_url,
                          settings.marketplace_webhook_secret,
-                         **{"retry_window": timedelta(hours=settings.marketplace_webhook_retry_hours), **options})
+                         **{"retry_window": timedelta(hours=settings.marketplace_webhook_retry_hours),
+                            "backoff": Backoff(settings.marketplace_webhook_retry_first_seconds,
+                                               settings.marketplace_webhook_retry_max_seconds),
+                            **options})

@@ -153,3 +153,29 @@ def test_escalate_typed_at_the_offer_question_never_accepts(svc, shoes_offer):
         assert "Escalate dispute" in texts(messages), text
         assert slots_of(events)["pending_action"] == f"escalate:{shoes_offer}"
         assert status(svc, shoes_offer).dispute.status is DisputeStatus.SELLER_OFFERED
+
+
+def test_a_bare_no_to_the_news_of_an_offer_asks_to_escalate_and_a_bare_yes_asks_to_accept(svc, shoes_offer):
+    """The offer came as a push (Telegram, the web), outside the dialogue: "no, that's not enough" typed next has no
+    question of ours to answer, and is the answer to the offer."""
+    from actions.conversation import ActionLastResort
+
+    events, messages = run(ActionLastResort(), tracker("deny", "no, 3 dollars is not enough"))
+    said = texts(messages)
+    assert "don't accept the seller's offer" in said and shoes_offer in said and "Escalate" in said
+    assert slots_of(events)["pending_action"] == f"escalate:{shoes_offer}"
+    events, messages = run(ActionConfirmPending(), tracker("affirm", "yes", slots=slots_of(events)))
+    assert status(svc, shoes_offer).dispute.status is DisputeStatus.ESCALATED
+
+    # A yes to the news asks first, saying what accepting means (nothing done before the second yes).
+    number = earbuds_offer(svc)
+    events, messages = run(ActionLastResort(), tracker("affirm", "ok yes"))
+    assert slots_of(events)["pending_action"] == f"accept:{number}" and "closes" in texts(messages)
+    assert status(svc, number).dispute.status is DisputeStatus.SELLER_OFFERED
+
+
+def test_a_bare_no_with_no_offer_open_still_says_no_question_is_waiting(svc):
+    from actions.conversation import ActionLastResort
+
+    _, messages = run(ActionLastResort(), tracker("deny", "no"))
+    assert "no question waiting" in texts(messages)

@@ -1,19 +1,25 @@
-"""The seller offers something (through the seller stand-in of the CLI, as in the demo) and the buyer answers by
-typing, through the gateway, the real Rasa and the action server; the dispute's end is checked in the store. On
-Telegram the offer comes as a push with the two answers as buttons."""
+"""The seller answers a dispute and the buyer answers the seller, through the gateway, the real Rasa and the action
+server. The seller acts through the marketplace API with a service token (as the marketplace's systems do) or
+through the seller stand-in of the CLI (as in the demo); the buyer is told on Telegram and in the web widget at
+once, answers by typing, and the marketplace's webhook receiver gets each event, signed, once, in order. The
+dispute's end is checked in the store."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
+from support.browser import browser, playwright_driver, screenshot  # noqa: F401 - fixtures
 from support.e2e import Buyer, stack  # noqa: F401 - the session fixture
 from support.fake_telegram import buttons_of
+from support.marketplace import MarketplaceSystems, marketplace_heard
+from test_browser import bot_says, demo_page, open_chat, type_message
 from test_telegram import TelegramBuyer
 
 pytestmark = pytest.mark.e2e
 SHOES = "8190334512007787"  # anna's dispute awaiting the seller
 USER = 8880016
+WEB_AND_TELEGRAM_USERS = (8880017, 8880018)
 
 
 def shoes_dispute(running, account) -> dict:
@@ -69,3 +75,68 @@ def test_the_telegram_push_of_an_offer_carries_accept_and_escalate(stack):  # no
     anna.tap("Yes, accept")
     assert "resolved" in anna.text()
     assert shoes_dispute(stack, account)["status"] == "resolved"
+
+
+# ---- the seller through the marketplace API; the buyer on Telegram and the web at once --------------------------
+
+@pytest.fixture(scope="module")
+def seller_api(stack):  # noqa: F811
+    return MarketplaceSystems(stack, "e2e-seller-desk", "disputes:write").seller_acts
+
+
+def on_telegram_and_the_web(running, browser_factory, account, user_id: int):
+    """The buyer with Telegram linked and the widget open on the demo page (its session is now a recent one)."""
+    phone = TelegramBuyer(running, user_id)
+    phone.say(f"/start {running.bot('link-code', account.id)}")
+    assert "now linked" in phone.text()
+    page = browser_factory().new_page()
+    panel = open_chat(page, demo_page(running, account))
+    panel.get_by_text("Ask about an order").wait_for()
+    return phone, page, panel
+
+
+def test_the_seller_offers_through_the_api_the_buyer_accepts_by_typing_in_the_widget(
+        stack, seller_api, browser):  # noqa: F811
+    account = stack.copy_buyer("anna")
+    number = shoes_dispute(stack, account)["number"]
+    phone, page, panel = on_telegram_and_the_web(stack, browser, account, WEB_AND_TELEGRAM_USERS[0])
+    before = len(stack.telegram.sent(phone.user_id))
+
+    answer = seller_api(number, action="offer", resolution="partial_refund", amount="5.00", note="keep them")
+    assert answer["status"] == "seller_offered"
+
+    stack.telegram.wait_for_text(phone.user_id, "the seller offered", after=before, timeout=30)
+    bot_says(panel, "the seller offered a partial refund of 5.00 USD")
+    screenshot(page, "widget-seller-offer-news")
+    type_message(page, "ok i'll take the 5 dollars")
+    bot_says(panel, "partial refund of 5.00 USD")
+    assert shoes_dispute(stack, account)["status"] == "seller_offered"  # nothing before the yes
+    type_message(page, "yes")
+    bot_says(panel, "resolved")
+    screenshot(page, "widget-offer-accepted")
+    assert shoes_dispute(stack, account)["status"] == "resolved"
+
+    events = marketplace_heard(stack, number, "dispute.seller_offered", "dispute.offer_accepted")
+    accepted = next(body for body in events if body["type"] == "dispute.offer_accepted")
+    assert accepted["data"]["dispute"]["status"] == "resolved"
+    assert not stack.marketplace.refused
+
+
+def test_the_seller_offers_through_the_api_the_buyer_refuses_on_telegram_and_escalates(
+        stack, seller_api, browser):  # noqa: F811
+    account = stack.copy_buyer("anna")
+    number = shoes_dispute(stack, account)["number"]
+    phone, page, panel = on_telegram_and_the_web(stack, browser, account, WEB_AND_TELEGRAM_USERS[1])
+    before = len(stack.telegram.sent(phone.user_id))
+
+    seller_api(number, action="offer", resolution="partial_refund", amount="3.00")
+
+    stack.telegram.wait_for_text(phone.user_id, "the seller offered", after=before, timeout=30)
+    bot_says(panel, "the seller offered a partial refund of 3.00 USD")
+    phone.say("no, 3 dollars is not enough")
+    assert "Dispute Team" in phone.text() or "escalate" in phone.text().lower()
+    phone.say("yes")
+    assert "Dispute Team" in phone.text()
+    assert shoes_dispute(stack, account)["status"] == "escalated"
+
+    marketplace_heard(stack, number, "dispute.seller_offered", "dispute.escalated")

@@ -28,7 +28,8 @@ def svc(tmp_path):
 
 def tracker(intent="inform", text="", entities=(), buyer="anna", slots=None, events=None, sender="c1"):
     metadata = {"buyer_id": buyer} if buyer else {}
-    latest = {"intent": {"name": intent, "confidence": 1.0}, "text": text, "metadata": metadata,
+    latest = {"intent": {"name": intent, "confidence": 1.0}, "intent_ranking": [{"name": intent, "confidence": 1.0}],
+              "text": text, "metadata": metadata,
               "entities": [{"entity": e, "value": v} for e, v in entities]}
     return Tracker(sender, dict(slots or {}), latest, list(events or []), False, None, {}, "action_listen")
 

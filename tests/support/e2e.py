@@ -24,6 +24,7 @@ from bot.store.engine import create_store_engine
 from bot.store.seed import BUYERS
 from support.fake_telegram import FakeTelegram
 from support.waiting import wait_until
+from support.webhook_receiver import ReceiverThread
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_BUYER_IDS = tuple(buyer_id for buyer_id, _, _ in BUYERS)
@@ -105,6 +106,7 @@ class E2EStack(Stack):
     def __init__(self, var_dir: Path, extra_env: Optional[Mapping[str, str]] = None) -> None:
         super().__init__(var_dir, extra_env)
         self.telegram: Optional[FakeTelegram] = None
+        self.marketplace: Optional[ReceiverThread] = None
         self._copies: Dict[str, int] = {}  # demo buyer -> copies made
 
     def start(self, timeout: float = START_SECONDS) -> float:
@@ -162,19 +164,28 @@ class Buyer:
         raise AssertionError(f"no button with {title_part!r} in {self.last}")
 
 
+MARKETPLACE_WEBHOOK_SECRET = "e2e-marketplace-webhook-secret"
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """One running stack shared by the end-to-end tests (import this fixture to use it). Its Telegram channel
-    talks to a fake Bot API server on loopback (`stack.telegram`)."""
+    talks to a fake Bot API server on loopback (`stack.telegram`); its dispute events go to a marketplace webhook
+    receiver on loopback (`stack.marketplace`), retried within seconds rather than minutes."""
     telegram = FakeTelegram().start(free_port())
+    marketplace = ReceiverThread(MARKETPLACE_WEBHOOK_SECRET).start()
     # The browser tests sign in on the demo page, as after `make run`, each as a copy of a demo buyer.
     signed_in = [*DEMO_BUYER_IDS, *(copy_id(demo, serial) for demo in DEMO_BUYER_IDS
                                     for serial in range(1, COPIES_SIGNED_IN + 1))]
     s = E2EStack(tmp_path_factory.mktemp("stack-var"), {
         "TELEGRAM_TOKEN": "424242:E2E-token", "TELEGRAM_BASE_URL": telegram.url, "PUSH_INTERVAL_SECONDS": "0.5",
-        "DEMO_BUYERS": ",".join(signed_in)})
+        "DEMO_BUYERS": ",".join(signed_in), "MARKETPLACE_WEBHOOK_URL": marketplace.url,
+        "MARKETPLACE_WEBHOOK_SECRET": MARKETPLACE_WEBHOOK_SECRET, "MARKETPLACE_WEBHOOK_RETRY_FIRST_SECONDS": "1",
+        "MARKETPLACE_WEBHOOK_RETRY_MAX_SECONDS": "4"})
     s.telegram = telegram
+    s.marketplace = marketplace
     s.start()
     yield s
     s.stop()
     telegram.stop()
+    marketplace.close()

@@ -2,8 +2,10 @@
 can be made to fail (answer 503) or be stopped and started again on the same port, and records what it accepted."""
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
@@ -59,3 +61,47 @@ class WebhookReceiver:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+class ReceiverThread:
+    """A WebhookReceiver on its own thread and event loop, for tests that are not async (the e2e stack): `url`,
+    `accepted`, `refused`; `stop()` and `start()` again on the same port, `close()` at the end."""
+
+    def __init__(self, secret: str) -> None:
+        import time
+
+        self.receiver = WebhookReceiver(secret, now=time.time)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def _run(self, coroutine) -> None:
+        asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
+
+    @property
+    def url(self) -> str:
+        return self.receiver.url
+
+    @property
+    def accepted(self) -> List[dict]:
+        return list(self.receiver.accepted)
+
+    @property
+    def refused(self) -> List[Any]:
+        return list(self.receiver.refused)
+
+    def start(self) -> "ReceiverThread":
+        self._run(self.receiver.start())
+        return self
+
+    def stop(self) -> None:
+        self._run(self.receiver.stop())
+
+    def close(self) -> None:
+        self.stop()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def for_dispute(self, number: str) -> List[dict]:
+        """The accepted events about one dispute, in arrival order."""
+        return [body for body in self.accepted if body["data"]["dispute"]["number"] == number]
