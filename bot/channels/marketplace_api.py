@@ -5,7 +5,9 @@ Buyers and orders are upserted; sellers act on disputes, the payment system repo
 sends its decisions. Every call carries a service token (`python -m bot service-token create`) with the
 endpoint's scope (401 without a valid one, 403 without the scope) and every write an Idempotency-Key (400
 without): the same key and body get the first answer again, another body with that key is refused (422), and of
-concurrent requests with one key exactly one does the work while the others wait for its answer.
+concurrent requests with one key exactly one does the work while the others wait for its answer. The change is
+committed together with the key's mark (bot.store.service_tokens), so a gateway dying mid-request never makes it
+twice: a retry takes over a claim abandoned before the commit, and rebuilds the answer of one lost after it.
 
 Every refusal is JSON `{"error": ..., "code": ...}`; validation errors also list `problems` (field and why).
 The Dispute Team's decisions are made by a service account: an Agent with id 0 and the Dispute Team's role,
@@ -28,10 +30,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels.agent_api import MAX_BODY_BYTES, BodySizeLimit, _field, _issue
 from bot.disputes.catalog import FieldInvalid, Upserted
-from bot.disputes.errors import ConcurrentUpdate, DomainError, NotAllowed, NotFound, RuleViolation
+from bot.disputes.errors import (
+    BuyerNotFound,
+    ConcurrentUpdate,
+    DisputeNotFound,
+    DomainError,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+)
 from bot.disputes.model import Actor, ActorKind, Agent, AgentRole, Buyer, Order, OrderStatus
 from bot.disputes.services import DisputeDetails
-from bot.store.service_tokens import ServiceToken
+from bot.store.service_tokens import ClaimTakenOver, ServiceToken
 
 PREFIX = "/api/marketplace"
 KEY_WAIT_SECONDS = 10.0  # how long a request waits for the answer of another with the same Idempotency-Key
@@ -295,39 +305,82 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
         return JSONResponse({"error": detail, "code": code}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
+    def in_progress() -> _Refusal:
+        return _Refusal(409, "idempotency_key_in_progress", "A request with this Idempotency-Key is still being "
+                        "answered; retry in a moment.")
+
     async def idempotent(token: ServiceToken, key: Optional[str], request: Request, body: BaseModel,
-                         work: Callable[[], Tuple[int, Dict[str, Any]]]) -> JSONResponse:
-        """Claims the key (inserting its row), does the work once, stores the answer; a repeat replays it."""
+                         work: Callable[[], Tuple[int, Dict[str, Any]]],
+                         current: Callable[[], Tuple[int, Dict[str, Any]]]) -> JSONResponse:
+        """Claims the key (inserting its row), does the work once, stores the answer; a repeat replays it. `current`
+        reads the answer from the state as it is now, for a key whose change was committed but whose answer was
+        lost (the process died in between)."""
         if not key or not key.strip():
             raise _Refusal(400, "idempotency_key_missing", "Send an Idempotency-Key header with every write.")
         keys = services().idempotency_keys
         fingerprint = request_hash(request.method, request.url.path, body)
         claim = await anyio.to_thread.run_sync(keys.claim, token.id, key, fingerprint)
         deadline = time.monotonic() + KEY_WAIT_SECONDS
-        while not claim.mine and not claim.other_body and claim.status_code is None:
+        while not (claim.mine or claim.other_body or claim.committed or claim.status_code is not None):
             if time.monotonic() > deadline:
-                raise _Refusal(409, "idempotency_key_in_progress", "A request with this Idempotency-Key is still "
-                               "being answered; retry in a moment.")
+                raise in_progress()
             await anyio.sleep(0.05)
             claim = await anyio.to_thread.run_sync(keys.look, token.id, key, fingerprint)
         if claim.other_body:
             raise _Refusal(422, "idempotency_key_reused", "This Idempotency-Key was used with another request "
                            "(method, path or body); use a new key for a new change.")
+        if claim.committed:
+            return await rebuilt(token, key, fingerprint, current)
         if not claim.mine:
             return JSONResponse(claim.response, status_code=claim.status_code or 200,
                                 headers={"Idempotent-Replayed": "true"})
+        claim_id = claim.claim_id
+        assert claim_id is not None
+
+        def bound_work() -> Tuple[int, Dict[str, Any]]:
+            # Bound in the worker thread that runs the work, where its units of work commit.
+            with keys.bound(token.id, key, claim_id):
+                return work()
+
         try:
             try:
-                status, answer = await anyio.to_thread.run_sync(work)
+                status, answer = await anyio.to_thread.run_sync(bound_work)
             except DomainError as exc:
                 status, answer = domain_answer(exc)
-            await anyio.to_thread.run_sync(keys.answer, token.id, key, status, answer)
+            await anyio.to_thread.run_sync(keys.answer, token.id, key, status, answer, claim_id)
+        except ClaimTakenOver:
+            # This request outlived its lease and a retry took the key: the change was rolled back, the retry makes it.
+            raise in_progress() from None
         except BaseException:
-            # Nothing was changed (the work's unit of work rolled back): let a retry take the key.
+            # Lets a retry take the key, unless the change was committed (then a retry rebuilds the answer).
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(keys.release, token.id, key)
+                await anyio.to_thread.run_sync(keys.release, token.id, key, claim_id)
             raise
         return JSONResponse(answer, status_code=status)
+
+    async def rebuilt(token: ServiceToken, key: str, fingerprint: str,
+                      current: Callable[[], Tuple[int, Dict[str, Any]]]) -> JSONResponse:
+        """The answer of a change committed with its key but never answered, read from the current state and stored,
+        so later repeats get the same."""
+        keys = services().idempotency_keys
+        try:
+            status, answer = await anyio.to_thread.run_sync(current)
+        except DomainError as exc:  # the record is gone since: say so, but store nothing
+            status, answer = domain_answer(exc)
+            return JSONResponse(answer, status_code=status, headers={"Idempotent-Replayed": "true"})
+        if not await anyio.to_thread.run_sync(keys.answer, token.id, key, status, answer):
+            stored = await anyio.to_thread.run_sync(keys.look, token.id, key, fingerprint)  # another was first
+            if stored.status_code is not None:
+                status, answer = stored.status_code, stored.response
+        return JSONResponse(answer, status_code=status, headers={"Idempotent-Replayed": "true"})
+
+    def dispute_now(number: str) -> Tuple[int, Dict[str, Any]]:
+        """The dispute as the seller-action and decision answers show it, read now."""
+        with services().uow_factory.reading() as uow:
+            dispute = uow.disputes.get_by_number(number)
+        if dispute is None:
+            raise DisputeNotFound(number)
+        return 200, _dispute_out(services().disputes.dispute_status(dispute.buyer_id, number))
 
     def upserted(out: Callable[[Upserted], Dict[str, Any]], call: Callable[[], Upserted]) \
             -> Callable[[], Tuple[int, Dict[str, Any]]]:
@@ -340,8 +393,14 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
         "model": BuyerOut, "description": "Created"}}, summary="Create or update a buyer (200 updated, 201 created)")
     async def put_buyer(buyer_id: BuyerId, body: BuyerIn, request: Request, key: IdempotencyKey = None,
                         token: ServiceToken = Depends(buyers_write)):
+        def now() -> Tuple[int, Dict[str, Any]]:
+            buyer = services().accounts.buyer(buyer_id)
+            if buyer is None:
+                raise BuyerNotFound(buyer_id)
+            return 200, _buyer_out(Upserted(False, buyer))  # whether it was new then is not recorded
+
         return await idempotent(token, key, request, body, upserted(
-            _buyer_out, lambda: services().catalog.put_buyer(buyer_id, body.dict())))
+            _buyer_out, lambda: services().catalog.put_buyer(buyer_id, body.dict())), now)
 
     @api.put("/orders/{order_number}", tags=["orders"], response_model=OrderOut, responses={**ERRORS, 201: {
         "model": OrderOut, "description": "Created"}},
@@ -350,8 +409,12 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
                         token: ServiceToken = Depends(orders_write)):
         record = body.dict()
         record["status"] = body.status.value
+        def now() -> Tuple[int, Dict[str, Any]]:
+            summary = services().disputes.order_summary(body.buyer_id, order_number)
+            return 200, _order_out(Upserted(False, summary.order))  # whether it was new then is not recorded
+
         return await idempotent(token, key, request, body, upserted(
-            _order_out, lambda: services().catalog.put_order(order_number, record)))
+            _order_out, lambda: services().catalog.put_order(order_number, record)), now)
 
     @api.post("/disputes/{number}/seller-actions", tags=["disputes"], response_model=DisputeOut, responses=ERRORS,
               summary="The seller accepts, rejects or makes an offer")
@@ -368,7 +431,7 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
                 details = disputes.seller_offer(body.seller_id, number, body.resolution, body.amount, body.note)
             return 200, _dispute_out(details)
 
-        return await idempotent(token, key, request, body, work)
+        return await idempotent(token, key, request, body, work, lambda: dispute_now(number))
 
     @api.post("/disputes/{number}/refunds", tags=["disputes"], response_model=RefundSentOut, responses=ERRORS,
               summary="The refund of a resolved dispute was sent")
@@ -379,7 +442,22 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
         def work() -> Tuple[int, Dict[str, Any]]:
             return 200, services().catalog.record_refund(number, body.amount, body.currency, body.reference, actor)
 
-        return await idempotent(token, key, request, body, work)
+        def now() -> Tuple[int, Dict[str, Any]]:
+            # The refund_sent event this request recorded (its reference) and the dispute's refund.
+            with services().uow_factory.reading() as uow:
+                dispute = uow.disputes.get_by_number(number)
+                if dispute is None or dispute.id is None:
+                    raise DisputeNotFound(number)
+                refund = uow.refunds.get_for_dispute(dispute.id)
+                sent = [e for e in uow.events.list_for_dispute(dispute.id)
+                        if e.action == "refund_sent" and e.detail.get("reference") == body.reference.strip()]
+            if refund is None or not sent:
+                raise DisputeNotFound(number)
+            detail = sent[-1].detail
+            return 200, RefundSentOut(dispute_number=number, amount=detail["amount"], currency=detail["currency"],
+                                      reference=detail["reference"], expected_by=refund.expected_by.isoformat()).dict()
+
+        return await idempotent(token, key, request, body, work, now)
 
     @api.post("/disputes/{number}/decisions", tags=["decisions"], response_model=DisputeOut, responses=ERRORS,
               summary="The Dispute Team's decision on an escalated dispute")
@@ -392,6 +470,6 @@ def create_marketplace_api(parent: FastAPI) -> FastAPI:
                 team, number, in_buyers_favour=body.in_buyers_favour, refund_amount=body.refund_amount,
                 note=body.note))
 
-        return await idempotent(token, key, request, body, work)
+        return await idempotent(token, key, request, body, work, lambda: dispute_now(number))
 
     return api

@@ -18,6 +18,7 @@ from bot.disputes.errors import ConcurrentUpdate
 
 from . import repositories as r
 from .engine import read_connection
+from .service_tokens import ClaimTakenOver, mark_committed, unbind_committed
 
 # The first words of the statements a read-only unit of work may run (its BEGIN included); anything else is refused
 # before it reaches the database.
@@ -79,12 +80,18 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise ports.ReadOnlyViolation("A read-only unit of work has nothing to commit; use a writing one.")
+        assert self._conn is not None, "commit() outside the unit of work's with block"
         try:
+            # A change made for an Idempotency-Key commits with the key's mark, in one transaction, or not at all.
+            if not mark_committed(self._conn):
+                self._tx.rollback()
+                raise ClaimTakenOver("This Idempotency-Key's claim was taken over by another request.")
             self._tx.commit()
         except OperationalError as exc:
             if _is_lock_conflict(exc):
                 raise ConcurrentUpdate() from exc
             raise
+        unbind_committed()
 
     def rollback(self) -> None:
         self._tx.rollback()

@@ -1,6 +1,7 @@
 """The marketplace's inbound integration API (issue 16) on a served gateway: contract cases generated from its own
 OpenAPI document (every documented field missing, of the wrong type, too long; unknown ids), auth and scopes on
-every endpoint, idempotency (replays, another body, 20 requests at once with one key), and the domain's rules."""
+every endpoint, idempotency (replays, another body, 20 requests at once with one key, a request that died with its
+key claimed or its answer unstored, a slow request whose key was taken over), and the domain's rules."""
 from __future__ import annotations
 
 import json
@@ -12,7 +13,13 @@ from typing import Any, Dict, List, Tuple
 
 import httpx
 import pytest
+from sqlalchemy import update
 from support.served_gateway import served_gateway
+
+from bot.channels import marketplace_api
+from bot.channels.marketplace_api import DecisionIn, RefundIn, SellerActionIn, request_hash
+from bot.store.service_tokens import CLAIM_LEASE
+from bot.store.tables import idempotency_keys
 
 PREFIX = "/api/marketplace"
 ALL_SCOPES = ["buyers:write", "orders:write", "disputes:write", "decisions:write"]
@@ -256,6 +263,155 @@ def test_twenty_parallel_posts_with_one_key_make_one_change_and_one_answer(api):
     with events.reading() as uow:
         actions = [e.action for e in uow.events.list_for_dispute(history.dispute.id)]
     assert actions.count("seller_accepted") == 1 and actions.count("refund_issued") == 1, actions
+
+
+# ---- a request that dies mid-way ------------------------------------------------------------------------------
+
+ACCEPT = {"seller_id": "s-new", "action": "accept"}
+
+
+def _claimed_by_a_dead_request(api, path: str, model: Any, key: str) -> Tuple[int, str]:
+    """The key's row as a request left it that claimed the key and died: (token id, claim id)."""
+    token_id = api.services.service_tokens.for_token(api.token).id
+    claim = api.services.idempotency_keys.claim(token_id, key, request_hash("POST", f"{PREFIX}{path}", model))
+    assert claim.mine
+    return token_id, claim.claim_id
+
+
+def _age_claim(api, key: str, by: timedelta) -> None:
+    """Moves the key's claim back in time (as if the clock had moved on since it was made)."""
+    with api.services.engine.begin() as conn:
+        conn.execute(update(idempotency_keys).where(idempotency_keys.c.key == key)
+                     .values(claimed_at=datetime.now(timezone.utc) - by))
+
+
+def _actions(api, dispute: str) -> List[str]:
+    details = api.services.disputes.dispute_status("anna", dispute)
+    with api.services.uow_factory.reading() as uow:
+        return [e.action for e in uow.events.list_for_dispute(details.dispute.id)]
+
+
+def test_a_key_claimed_by_a_dead_request_is_taken_over_after_its_lease(api, monkeypatch):
+    monkeypatch.setattr(marketplace_api, "KEY_WAIT_SECONDS", 0.3)
+    _, dispute = _dispute(api)
+    path, body, key = f"/disputes/{dispute}/seller-actions", ACCEPT, uuid.uuid4().hex
+    _claimed_by_a_dead_request(api, path, SellerActionIn(**body), key)
+    # Within the lease the claim may still be alive: the retry is told to come back.
+    _error(_call(api, "POST", path, body, key=key), 409, "idempotency_key_in_progress")
+    assert "seller_accepted" not in _actions(api, dispute)
+    _age_claim(api, key, CLAIM_LEASE + timedelta(seconds=1))
+    retry = _call(api, "POST", path, body, key=key)
+    assert retry.status_code == 200 and retry.json()["status"] == "resolved", retry.text
+    assert "idempotent-replayed" not in retry.headers
+    again = _call(api, "POST", path, body, key=key)
+    assert (again.status_code, again.json(), again.headers.get("idempotent-replayed")) == (200, retry.json(), "true")
+    actions = _actions(api, dispute)
+    assert actions.count("seller_accepted") == 1 and actions.count("refund_issued") == 1, actions
+
+
+def test_a_change_committed_whose_answer_was_lost_is_answered_from_the_current_state(api):
+    _, dispute = _dispute(api)
+    keys, disputes = api.services.idempotency_keys, api.services.disputes
+    path, body, key = f"/disputes/{dispute}/seller-actions", ACCEPT, uuid.uuid4().hex
+    token_id, claim_id = _claimed_by_a_dead_request(api, path, SellerActionIn(**body), key)
+    with keys.bound(token_id, key, claim_id):  # the work as the API runs it; the process dies before the answer
+        disputes.seller_accept("s-new", dispute)
+    retry = _call(api, "POST", path, body, key=key)
+    assert retry.status_code == 200, retry.text
+    assert retry.headers.get("idempotent-replayed") == "true"
+    assert retry.json()["status"] == "resolved" and retry.json()["refund"]["amount"] == "24.90", retry.json()
+    actions = _actions(api, dispute)
+    assert actions.count("seller_accepted") == 1 and actions.count("refund_issued") == 1, actions
+    again = _call(api, "POST", path, body, key=key)  # the rebuilt answer was stored
+    assert (again.status_code, again.json()) == (200, retry.json())
+
+    # A refund reported sent: the recorded refund. A decision: the dispute as it is now.
+    refund_path, refund = f"/disputes/{dispute}/refunds", {"amount": "24.90", "currency": "USD", "reference": "P-9"}
+    token_id, claim_id = _claimed_by_a_dead_request(api, refund_path, RefundIn(**refund), key + "r")
+    with keys.bound(token_id, key + "r", claim_id):
+        sent = api.services.catalog.record_refund(dispute, "24.90", "USD", "P-9", marketplace_api.Actor.system())
+    refund_retry = _call(api, "POST", refund_path, refund, key=key + "r")
+    assert (refund_retry.status_code, refund_retry.json()) == (200, sent), refund_retry.text
+    assert _actions(api, dispute).count("refund_sent") == 1
+
+    _, escalated = _dispute(api)
+    disputes.escalate_dispute("anna", escalated)
+    decision_path, decision = f"/disputes/{escalated}/decisions", {"in_buyers_favour": False, "note": "no"}
+    token_id, claim_id = _claimed_by_a_dead_request(api, decision_path, DecisionIn(**decision), key + "d")
+    team = marketplace_api.Agent(id=0, name="Dispute Team (shop-all)", role=marketplace_api.AgentRole.DISPUTE_TEAM)
+    with keys.bound(token_id, key + "d", claim_id):
+        disputes.decide(team, escalated, in_buyers_favour=False, note="no")
+    decided = _call(api, "POST", decision_path, decision, key=key + "d")
+    assert decided.status_code == 200 and decided.headers.get("idempotent-replayed") == "true", decided.text
+    assert decided.json()["status"] == "closed_for_seller", decided.json()
+    assert _actions(api, escalated).count("decided") == 1
+
+
+def test_upserts_committed_whose_answer_was_lost_are_answered_with_the_record_now(api):
+    keys, key = api.services.idempotency_keys, uuid.uuid4().hex
+    token_id = api.services.service_tokens.for_token(api.token).id
+    body = {"name": "Lia", "email": "lia@example.com"}
+    claim = keys.claim(token_id, key, request_hash("PUT", f"{PREFIX}/buyers/lost-1", marketplace_api.BuyerIn(**body)))
+    with keys.bound(token_id, key, claim.claim_id):
+        api.services.catalog.put_buyer("lost-1", body)
+    retry = _call(api, "PUT", "/buyers/lost-1", body, key=key)
+    assert (retry.status_code, retry.headers.get("idempotent-replayed")) == (200, "true"), retry.text
+    assert retry.json() == {"buyer_id": "lost-1", "name": "Lia", "email": "lia@example.com", "created": False}
+    api.services.catalog.put_buyer("lost-1", {"name": "Lia B."})  # a later change (no key) ...
+    again = _call(api, "PUT", "/buyers/lost-1", body, key=key)
+    assert (again.status_code, again.json()) == (200, retry.json())  # ... leaves the stored rebuilt answer as it was
+
+    number, order = _order_number(), _order_body(price="31.00")
+    claim = keys.claim(token_id, key + "o", request_hash("PUT", f"{PREFIX}/orders/{number}",
+                                                         marketplace_api.OrderIn(**order)))
+    with keys.bound(token_id, key + "o", claim.claim_id):
+        api.services.catalog.put_order(number, order)
+    retry = _call(api, "PUT", f"/orders/{number}", order, key=key + "o")
+    assert (retry.status_code, retry.headers.get("idempotent-replayed")) == (200, "true"), retry.text
+    assert retry.json()["order_number"] == number and retry.json()["price"] == "31.00"
+    assert retry.json()["created"] is False
+
+
+def test_a_slow_request_whose_key_was_taken_over_commits_nothing(api, monkeypatch):
+    _, dispute = _dispute(api)
+    path, body, key = f"/disputes/{dispute}/seller-actions", ACCEPT, uuid.uuid4().hex
+    disputes = api.services.disputes
+    accept = disputes.seller_accept
+    started = [threading.Event(), threading.Event()]
+    go = [threading.Event(), threading.Event()]
+    calls: List[int] = []
+
+    def held_accept(seller_id, number):  # each request's work waits at the start until the test lets it go
+        n = len(calls)
+        calls.append(n)
+        started[n].set()
+        assert go[n].wait(30)
+        return accept(seller_id, number)
+
+    monkeypatch.setattr(disputes, "seller_accept", held_accept)
+    answers: Dict[str, httpx.Response] = {}
+
+    def post(name: str) -> None:
+        answers[name] = _call(api, "POST", path, body, key=key)
+
+    first = threading.Thread(target=post, args=("first",))
+    first.start()
+    assert started[0].wait(15), "the first request's work did not start"
+    _age_claim(api, key, CLAIM_LEASE + timedelta(seconds=1))  # the first request outlives its lease
+    second = threading.Thread(target=post, args=("retry",))
+    second.start()
+    assert started[1].wait(15), "the retry did not take over the key"
+    go[0].set()  # the first request commits now, after its key was taken over: refused, rolled back
+    first.join(30)
+    _error(answers["first"], 409, "idempotency_key_in_progress")
+    assert "seller_accepted" not in _actions(api, dispute)
+    go[1].set()
+    second.join(30)
+    assert answers["retry"].status_code == 200 and answers["retry"].json()["status"] == "resolved"
+    actions = _actions(api, dispute)
+    assert actions.count("seller_accepted") == 1 and actions.count("refund_issued") == 1, actions
+    again = _call(api, "POST", path, body, key=key)
+    assert (again.status_code, again.json()) == (200, answers["retry"].json())
 
 
 # ---- the domain's rules through the API -----------------------------------------------------------------------
