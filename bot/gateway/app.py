@@ -11,6 +11,7 @@ from typing import List, Optional
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.channels import agent_api, marketplace_api, rest, site, telegram, web
 from bot.channels.relay import NOT_RECEIVED
@@ -69,6 +70,15 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
     async def store_unavailable(_request, exc: DBAPIError) -> JSONResponse:
         log.error("store error answering a request: %s", exc.orig)
         return JSONResponse({"error": NOT_RECEIVED}, status_code=503)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, exc: StarletteHTTPException) -> JSONResponse:
+        # Unknown paths and methods too (the mounted APIs answer their own): the same {"error", "code"} shape.
+        message = {404: "Nothing is served at this path.", 405: "This path does not take this method."}.get(
+            exc.status_code, exc.detail if isinstance(exc.detail, str) else "The request could not be read.")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        return JSONResponse({"error": message, "code": code}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def unexpected(_request, exc: Exception) -> JSONResponse:

@@ -94,3 +94,14 @@ def test_periodic_sweep_runs_in_the_app(tmp_path, stand_in, monkeypatch):
     migrate.upgrade(services.engine)
     with TestClient(create_app(services=services)):
         wait_until(lambda: len(calls) >= 2, 5, "two sweeps", interval=0.1)
+
+
+def test_unknown_paths_and_methods_answer_the_gateways_json_error(tmp_path, stand_in):
+    with _client(tmp_path, stand_in(), stand_in()) as client:
+        missing = client.get("/no/such/page")
+        wrong_method = client.delete("/healthz")
+        in_an_api = client.get("/api/marketplace/no-such-thing")
+    assert missing.status_code == 404 and missing.json() == {"error": "Nothing is served at this path.",
+                                                             "code": "not_found"}
+    assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "method_not_allowed"
+    assert in_an_api.status_code == 404 and in_an_api.json()["code"] == "not_found"
