@@ -161,6 +161,7 @@ class Delivery(BaseModel):
     next_attempt_at: datetime
     failed_at: Optional[datetime]
     last_error: str
+    replayed_at: Optional[datetime] = Field(None, description="When an operator last sent it again, if ever")
 
 
 class DeliveryPage(BaseModel):

@@ -225,7 +225,8 @@ def cmd_outbox(services: Services, args) -> int:
           + ("" if services.settings.marketplace_webhook_url else " (MARKETPLACE_WEBHOOK_URL is not set)"))
     for r in rows:
         print(f"{r.event_id}  {r.state:<7}  {r.event_type:<24}  dispute {r.dispute_number}  "
-              f"attempts {r.attempts}  {r.last_error or '-'}")
+              f"attempts {r.attempts}  {r.last_error or '-'}"
+              + (f"  (replayed {r.replayed_at:%Y-%m-%d %H:%M})" if r.replayed_at else ""))
     return 0
 
 

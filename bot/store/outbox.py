@@ -99,6 +99,7 @@ class OutboxRow:
     delivered_at: Optional[datetime]
     failed_at: Optional[datetime]
     last_error: str
+    replayed_at: Optional[datetime] = None  # replay starts the attempts again: this says it was replayed
 
     @property
     def state(self) -> str:
@@ -108,7 +109,8 @@ class OutboxRow:
         return {"event_id": self.event_id, "dispute_number": self.dispute_number, "type": self.event_type,
                 "state": self.state, "created_at": utc_iso(self.created_at), "attempts": self.attempts,
                 "next_attempt_at": utc_iso(self.next_attempt_at),
-                "failed_at": utc_iso(self.failed_at) if self.failed_at else None, "last_error": self.last_error}
+                "failed_at": utc_iso(self.failed_at) if self.failed_at else None, "last_error": self.last_error,
+                "replayed_at": utc_iso(self.replayed_at) if self.replayed_at else None}
 
 
 _o = t.outbox_events
@@ -183,7 +185,7 @@ class SqlOutbox:
                 .where(where).order_by(_o.c.id).limit(limit)
             ).all()
         return [OutboxRow(r.event_id, r.number, r.event_type, r.created_at, r.attempts, r.next_attempt_at,
-                          r.delivered_at, r.failed_at, r.last_error) for r in rows]
+                          r.delivered_at, r.failed_at, r.last_error, r.replayed_at) for r in rows]
 
     def replay(self, now: datetime, event_id: Optional[str] = None, all_failed: bool = False) -> int:
         """Puts one event (delivered or failed), or every failed one, back to pending, due now; returns how many.
@@ -194,4 +196,4 @@ class SqlOutbox:
                                                                              _o.c.failed_at.is_not(None))
         with self._engine.begin() as conn:
             return conn.execute(update(_o).where(where).values(
-                delivered_at=None, failed_at=None, next_attempt_at=now, attempts=0)).rowcount
+                delivered_at=None, failed_at=None, next_attempt_at=now, attempts=0, replayed_at=now)).rowcount

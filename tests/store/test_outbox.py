@@ -167,8 +167,13 @@ class TestClaiming:
         failed = outbox.undelivered("failed")
         assert [(r.state, r.last_error) for r in failed] == [("failed", "HTTP 500"),
                                                              ("failed", "ConnectError: refused")]
+        assert all(r.replayed_at is None for r in failed)
         assert outbox.replay(now, event_id=a.event_id) == 1
         assert outbox.counts() == {"pending": 1, "failed": 1, "delivered": 0}
+        # Replay starts the attempts again; the row still says it was replayed, and when.
+        [replayed] = outbox.undelivered("pending")
+        assert replayed.attempts == 0 and replayed.replayed_at == now
+        assert replayed.as_dict()["replayed_at"] is not None
         assert outbox.replay(now, all_failed=True) == 1
         assert outbox.replay(now, event_id="no-such-event") == 0
         assert sorted(e.event_id for e in outbox.claim(now, LEASE, 10)) == sorted([a.event_id, b.event_id])
