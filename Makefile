@@ -13,7 +13,7 @@ include .env
 export $(shell sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' .env)
 endif
 
-.PHONY: run run-scaled test check install model db seed clean help nlu-report bench conv-report faults
+.PHONY: run run-scaled test check install model db seed clean help nlu-report bench conv-report faults translations
 .DEFAULT_GOAL := help
 
 help:
@@ -51,6 +51,19 @@ $(MODEL): $(INSTALLED) $(SPACY_MODEL) $(RASA_DATA)
 	@touch $@
 
 model: $(MODEL)
+
+# The message catalogue (bot/i18n): extract every marked text into the template, then add new ones (empty) to
+# each language's .po, keeping what is translated. tests/unit/test_translations.py names any text left empty.
+LANGUAGES := es pt fr ru
+translations: $(INSTALLED)
+	$(VENV)/bin/pybabel extract --no-location --sort-output --omit-header -F bot/i18n/babel.cfg \
+		-k _ -k N_ -k t -k plural:1,2 -o bot/i18n/locales/messages.pot .
+	@for l in $(LANGUAGES); do \
+		po=bot/i18n/locales/$$l/LC_MESSAGES/messages.po; \
+		if [ -f $$po ]; then $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete --omit-header \
+			-i bot/i18n/locales/messages.pot -d bot/i18n/locales -l $$l; \
+		else $(VENV)/bin/pybabel init -i bot/i18n/locales/messages.pot -d bot/i18n/locales -l $$l; fi; \
+	done
 
 db: $(INSTALLED)
 	$(PY) -m bot migrate

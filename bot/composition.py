@@ -21,6 +21,7 @@ from bot.store.channel_state import SqlChannelState
 from bot.store.engine import create_store_engine
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.handoffs import SqlHandoffs
+from bot.store.languages import SqlLanguages
 from bot.store.offered import SqlOfferedButtons
 from bot.store.outbox import SqlOutbox
 from bot.store.review_inbox import SqlReviewInbox
@@ -73,6 +74,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         catalog=CatalogService(uow_factory, clock),
         service_tokens=SqlServiceTokens(engine, clock),
         idempotency_keys=SqlIdempotencyKeys(engine, clock),
+        languages=SqlLanguages(engine, clock),
     )
 
 
@@ -207,6 +209,7 @@ def build_gateway(settings: Settings, services: Optional[Services] = None) -> Ga
 
     from bot.channels import agent_api, telegram, web
     from bot.channels.delivery import Deliveries
+    from bot.channels.languages import ConversationLanguages
     from bot.channels.payloads import OfferedPayloads
     from bot.channels.relay import Relay
     from bot.helpdesk.desk import HelpDesk
@@ -232,7 +235,7 @@ def build_gateway(settings: Settings, services: Optional[Services] = None) -> Ga
         http, queue)
     offered = OfferedPayloads(services.offered_buttons)
     relay = Relay(rasa, offered, services.transcripts, services.handoffs,
-                  HandoffIntake(services.handoffs, queue, notifier))
+                  HandoffIntake(services.handoffs, queue, notifier), ConversationLanguages(services.languages))
     web_channel = web.WebChannel(services, relay, sio)
     telegram_channel = None
     if settings.telegram_token:

@@ -20,6 +20,7 @@ from bot.store.channel_state import SqlChannelState
 from bot.store.evidence_files import DiskEvidenceStorage
 from bot.store.evidence_sweep import remove_orphan_evidence
 from bot.store.handoffs import SqlHandoffs
+from bot.store.languages import SqlLanguages
 from bot.store.offered import SqlOfferedButtons
 from bot.store.outbox import SqlOutbox
 from bot.store.review_inbox import SqlReviewInbox
@@ -50,6 +51,7 @@ class Services:
     catalog: CatalogService  # the marketplace's buyers, sellers and orders coming in (issue 16)
     service_tokens: SqlServiceTokens  # tokens of the marketplace's systems (integration API)
     idempotency_keys: SqlIdempotencyKeys
+    languages: SqlLanguages
 
     def close(self) -> None:
         self.engine.dispose()

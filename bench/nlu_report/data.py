@@ -26,9 +26,10 @@ VALID_PROBLEM_CODES = frozenset({
 
 
 def problem_set(problem_type: Optional[str]) -> Set[str]:
-    """The gold problem set of a held-out row: ``{code}``, or empty for ``none``/blank."""
+    """The gold problem set of a held-out row: its codes (comma-separated when several: our own held-out sets in
+    tests/heldout), or empty for ``none``/blank."""
     value = (problem_type or "").strip()
-    return set() if value.lower() in ("", "none") else {value}
+    return set() if value.lower() in ("", "none") else {c.strip() for c in value.split(",") if c.strip()}
 
 
 def read_heldout(path: os.PathLike | str) -> List[Dict[str, Any]]:

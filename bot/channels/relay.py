@@ -11,15 +11,23 @@ from typing import Any, Dict, List, Optional, Protocol, Sequence
 import anyio
 from sqlalchemy.exc import DBAPIError
 
+from bot.channels.languages import MENU, ConversationLanguages, TurnLanguage
 from bot.channels.payloads import OfferedPayloads
+from bot.i18n import DEFAULT, N_, NAMES, SUPPORTED, translator
 from bot.rasa.client import RasaClient, RasaUnavailable
 
 MAX_LOCKS = 10_000
-NO_ANSWER = ("Sorry, I couldn't answer that just now. Your message is kept; please try again in a moment, or say "
-             "'agent' to reach a person.")
-UNAVAILABLE = "The assistant is not available right now. Nothing was lost; please try again in a moment."
-NOT_RECEIVED = ("Sorry, something went wrong on our side and your message did not reach me. Please send it again "
-                "in a moment.")
+NO_ANSWER = N_("Sorry, I couldn't answer that just now. Your message is kept; please try again in a moment, or say "
+               "'agent' to reach a person.")
+UNAVAILABLE = N_("The assistant is not available right now. Nothing was lost; please try again in a moment.")
+NOT_RECEIVED = N_("Sorry, something went wrong on our side and your message did not reach me. Please send it again "
+                  "in a moment.")
+SWITCHED = N_("OK, from now on I'll write in {language}.")
+# Each language's name as a word in a sentence of the conversation's language ("en español", "em português").
+LANGUAGE_WORDS = {"en": N_("English"), "es": N_("Spanish"), "pt": N_("Portuguese"), "fr": N_("French"),
+                  "ru": N_("Russian")}
+PICK_LANGUAGE = N_("Which language shall I write in?")
+LANGUAGE_PAYLOAD = "/language"
 log = logging.getLogger(__name__)
 
 
@@ -58,8 +66,10 @@ class Exchange:
         return self.failure is not None
 
     @classmethod
-    def failed_with(cls, reply: str, failure: str = "unavailable") -> Exchange:
-        return cls(None, [{"id": None, "sender": "bot", "text": reply, "buttons": [], "image": None}], failure)
+    def failed_with(cls, reply: str, failure: str = "unavailable", language: str = DEFAULT) -> Exchange:
+        """`reply`: one of this module's texts, in English (it is translated here)."""
+        return cls(None, [{"id": None, "sender": "bot", "text": translator(language)(reply), "buttons": [],
+                           "image": None}], failure)
 
 
 class Transcripts(Protocol):
@@ -86,9 +96,10 @@ class Relay:
     show (the bot's replies, or the message that says the turn failed and whether it was kept)."""
 
     def __init__(self, rasa: RasaClient, offered: OfferedPayloads, transcripts: Transcripts, handoffs: Any,
-                 intake: HandoffIntake) -> None:
+                 intake: HandoffIntake, languages: ConversationLanguages) -> None:
         self.rasa = rasa
         self.offered = offered
+        self.languages = languages
         self._transcripts = transcripts
         self._handoffs = handoffs
         self._intake = intake
@@ -106,12 +117,14 @@ class Relay:
 
     async def turn(self, conversation_id: str, text: str, *, channel: str, buyer_id: Optional[str],
                    attachments: Sequence[Dict[str, str]] = (), from_channel: bool = False,
-                   shown: Optional[str] = None, handoff: Optional[Dict[str, Any]] = None) -> Exchange:
+                   shown: Optional[str] = None, handoff: Optional[Dict[str, Any]] = None,
+                   language_hint: Optional[str] = None) -> Exchange:
         """Sends a buyer's turn; returns it and the bot's messages as stored (each with its transcript id).
 
         `from_channel` marks intents the channel itself composed (commands, files): they skip the payload
         guard. `shown` is what the transcript shows for the buyer's turn (attachments show as "[photo.jpg]").
-        `handoff` tells Rasa what a help-desk agent did (when the bot takes over again). Never raises: a turn
+        `handoff` tells Rasa what a help-desk agent did (when the bot takes over again). `language_hint`: the
+        channel's idea of the buyer's language (Telegram's language_code, the browser's). Never raises: a turn
         that failed comes back as Exchange.failed_with, whose reply says whether the buyer's turn was kept.
         """
         metadata: Dict[str, Any] = {"channel": channel}
@@ -122,25 +135,56 @@ class Relay:
             shown = shown if shown is not None else attachments_shown(attachments)
         if handoff is not None:
             metadata["handoff"] = handoff
-        progress = {"kept": False}
+        progress: Dict[str, Any] = {"kept": False, "language": language_hint}
         try:
             async with self._lock(conversation_id):
                 return await self._turn(conversation_id, text, metadata, from_channel, shown, progress)
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for conversation %s: %s", conversation_id, exc)
-            return Exchange.failed_with(UNAVAILABLE)
+            return Exchange.failed_with(UNAVAILABLE, language=progress["language"])
         except DBAPIError as exc:
             # The store is unreachable or dropped the connection mid-turn. Before the buyer's turn was stored
             # nothing of it is kept, and the buyer is asked to send it again; after, it is kept.
             log.error("store failed during a turn in conversation %s: %s", conversation_id, exc.orig)
-            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED)
+            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED,
+                                        language=progress["language"])
         except Exception:
             # Whatever else failed, the buyer is answered (a socket has no error page; Telegram no retry).
             log.exception("turn failed in conversation %s", conversation_id)
-            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED, "error")
+            return Exchange.failed_with(UNAVAILABLE if progress["kept"] else NOT_RECEIVED, "error",
+                                        language=progress["language"])
+
+    async def _language(self, conversation_id: str, text: str, metadata: Dict[str, Any], typed: bool,
+                        progress: Dict[str, Any]) -> TurnLanguage:
+        hint = progress["language"]
+        picked = text.strip().split()
+        if len(picked) == 2 and picked[0] == LANGUAGE_PAYLOAD and picked[1] in SUPPORTED:
+            # A language picked from the menu (its buttons' payload).
+            await self.languages.pick(conversation_id, metadata.get("buyer_id"), picked[1])
+            return TurnLanguage(picked[1], picked[1])
+        try:
+            return await self.languages.for_turn(conversation_id, metadata.get("buyer_id"), text, hint=hint,
+                                                 typed=typed)
+        except DBAPIError:
+            raise
+        except Exception:  # the turn goes on in the language it can tell; the reason goes to the log
+            log.exception("could not tell the language of a turn in conversation %s", conversation_id)
+            return TurnLanguage(DEFAULT)
 
     async def _turn(self, conversation_id: str, text: str, metadata: Dict[str, Any], from_channel: bool,
-                    shown: Optional[str], progress: Dict[str, bool]) -> Exchange:
+                    shown: Optional[str], progress: Dict[str, Any]) -> Exchange:
+        typed = not from_channel and not text.lstrip().startswith("/")
+        language = await self._language(conversation_id, text, metadata, typed, progress)
+        progress["language"] = metadata["language"] = language.language
+        _ = translator(language.language)
+        if language.asked == MENU:
+            return await self._answer_directly(conversation_id, shown or text, [{
+                "text": _(PICK_LANGUAGE), "image": None,
+                "buttons": [{"title": NAMES[code], "payload": f"{LANGUAGE_PAYLOAD} {code}"} for code in SUPPORTED]}],
+                progress)
+        if language.asked:
+            # The buyer asked for a language: say so in it, then what the assistant can do (Rasa's help).
+            text, from_channel, shown = "/help", True, shown or text
         if from_channel:
             to_rasa = text
         else:
@@ -176,7 +220,21 @@ class Relay:
             # Rasa answered nothing (an action that failed, a turn no policy could place): every buyer
             # message gets an answer, and it says the message was not lost.
             log.warning("no reply from the assistant for a turn in conversation %s", conversation_id)
-            bodies = [{"text": NO_ANSWER, "buttons": [], "image": None}]
+            bodies = [{"text": _(NO_ANSWER), "buttons": [], "image": None}]
+        if language.asked:
+            said = _(SWITCHED, language=_(LANGUAGE_WORDS[language.language]))
+            bodies.insert(0, {"text": said, "buttons": [], "image": None})
+        if language.note:
+            bodies.insert(0, {"text": language.note, "buttons": [], "image": None})
+        await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
+        return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
+                                                               bodies))
+
+    async def _answer_directly(self, conversation_id: str, said: str, bodies: List[Dict[str, Any]],
+                               progress: Dict[str, Any]) -> Exchange:
+        """A turn the relay answers itself (the language menu): kept in the transcript like any other."""
+        [stored] = await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer", [{"text": said}])
+        progress["kept"] = True
         await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
         return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
                                                                bodies))

@@ -49,8 +49,10 @@ async def rest_webhook(request: Request, buyer: Optional[str] = Depends(current_
     except Exception:
         return _error(422, f"Send JSON {{\"sender\": \"...\", \"message\": \"...\"}}; the message must be 1 to "
                            f"{MAX_MESSAGE_CHARS} characters.")
+    # Accept-Language ("pt-BR,pt;q=0.9"): its first tag is a hint for the conversation's language (bot.i18n).
+    hint = (request.headers.get("accept-language") or "").split(",")[0].split(";")[0].strip() or None
     exchange = await request.app.state.gateway.relay.turn(conversation_id(CHANNEL, buyer, body.sender), body.message,
-                                                          channel=CHANNEL, buyer_id=buyer)
+                                                          channel=CHANNEL, buyer_id=buyer, language_hint=hint)
     if exchange.failed:
         return _error(500 if exchange.failure == "error" else 503, exchange.replies[0]["text"])
     return JSONResponse(normalise(body.sender, exchange.replies))

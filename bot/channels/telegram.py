@@ -49,6 +49,7 @@ from bot.channels.payloads import payload_key
 from bot.channels.relay import Relay
 from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
+from bot.i18n import DEFAULT, N_, SUPPORTED, translator
 from bot.services import Services
 from bot.tokens import TELEGRAM_WEBHOOK_SECRET, internal_token
 
@@ -64,12 +65,13 @@ CALLBACK_PREFIX = "p:"
 EVIDENCE_INTENT = "/send_evidence"
 
 COMMANDS = [
-    ("start", "Start, or link your marketplace account"),
-    ("help", "What I can do"),
-    ("orders", "Your orders and Buyer Protection days left"),
-    ("status", "Your disputes and what happens next"),
-    ("agent", "Talk to a person from our help desk"),
-    ("cancel", "Leave what we are doing (never cancels a dispute)"),
+    ("start", N_("Start, or link your marketplace account")),
+    ("help", N_("What I can do")),
+    ("orders", N_("Your orders and Buyer Protection days left")),
+    ("status", N_("Your disputes and what happens next")),
+    ("agent", N_("Talk to a person from our help desk")),
+    ("cancel", N_("Leave what we are doing (never cancels a dispute)")),
+    ("language", N_("Choose the language I write in")),
 ]
 # Commands are the bot's own shortcuts, so they may go to Rasa as intents.
 COMMAND_INTENTS = {"help": "/help", "orders": "/list_orders", "status": "/check_dispute_status",
@@ -252,7 +254,7 @@ class TelegramChannel:
         # Before every other handler (group -1): their filters and callbacks may then use user, chat and texts.
         app.add_handler(TypeHandler(Update, self._skip_unusable), group=-1)
         app.add_handler(CommandHandler("start", self._on_start, filters=private & new))
-        app.add_handler(CommandHandler(list(COMMAND_INTENTS), self._on_command, filters=private & new))
+        app.add_handler(CommandHandler([*COMMAND_INTENTS, "language"], self._on_command, filters=private & new))
         app.add_handler(MessageHandler(private & new & filters.COMMAND, self._on_unknown_command))
         app.add_handler(MessageHandler(private & new & filters.TEXT, self._on_text))
         app.add_handler(MessageHandler(private & new & (filters.PHOTO | filters.VIDEO | filters.Document.ALL),
@@ -277,6 +279,12 @@ class TelegramChannel:
             self._started = True
             return
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        for language in SUPPORTED:
+            # Each user's Telegram shows the menu in the language of its interface, when we speak it.
+            if language != DEFAULT:
+                _ = translator(language)
+                await app.bot.set_my_commands([BotCommand(name, _(text)) for name, text in COMMANDS],
+                                              language_code=language)
         await app.start()
         if self.webhook_mode:
             await app.bot.set_webhook(self._settings.telegram_webhook_url, secret_token=self.webhook_secret,
@@ -401,10 +409,13 @@ class TelegramChannel:
         return await anyio.to_thread.run_sync(self._services.accounts.buyer_for_channel_user, CHANNEL, str(user_id))
 
     async def _converse(self, chat_id: int, user_id: int, text: str, buyer: str | None, *,
-                        from_channel: bool = False, attachments: Sequence[dict[str, str]] = ()) -> None:
+                        from_channel: bool = False, attachments: Sequence[dict[str, str]] = (),
+                        language_hint: str | None = None) -> None:
+        """`language_hint`: the user's Telegram interface language (User.language_code), a hint only."""
         async with self._typing(chat_id):
             exchange = await self._relay.turn(conversation_id(user_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
-                                              attachments=attachments, from_channel=from_channel)
+                                              attachments=attachments, from_channel=from_channel,
+                                              language_hint=language_hint)
         await self._render(chat_id, exchange.replies)
 
     # ---- handlers ------------------------------------------------------------------------------
@@ -429,19 +440,25 @@ class TelegramChannel:
                 return
             log.info("telegram user linked to a buyer account (update %s)", update.update_id)
             await self.send_text(chat.id, "Your Telegram account is now linked to your marketplace account.")
-            await self._converse(chat.id, user.id, "/greet", linked, from_channel=True)
+            await self._converse(chat.id, user.id, "/greet", linked, from_channel=True,
+                                 language_hint=user.language_code)
             return
         buyer = await self._buyer(user.id)
         if buyer is None:
             await self.send_text(chat.id, "Hi! I help with orders, disputes and refunds. " + NOT_LINKED)
             return
-        await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True)
+        await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True, language_hint=user.language_code)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         command = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
         user = update.effective_user
+        if command == "language":
+            # "/language" (a menu) or "/language es": the relay reads the words.
+            await self._converse(update.effective_chat.id, user.id, update.effective_message.text or "/language",
+                                 await self._buyer(user.id), language_hint=user.language_code)
+            return
         await self._converse(update.effective_chat.id, user.id, COMMAND_INTENTS[command], await self._buyer(user.id),
-                             from_channel=True)
+                             from_channel=True, language_hint=user.language_code)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.send_text(update.effective_chat.id, "I don't know that command. Send /help to see what I can do.")
@@ -454,7 +471,7 @@ class TelegramChannel:
             text = text[:MAX_INPUT_CHARS]
         buyer = await self._buyer(user.id)
         # Typed text never reaches Rasa as an intent (the relay's payload guard): only offered payloads do.
-        await self._converse(chat.id, user.id, text, buyer)
+        await self._converse(chat.id, user.id, text, buyer, language_hint=user.language_code)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -480,7 +497,7 @@ class TelegramChannel:
             with contextlib.suppress(TelegramError):
                 await query.edit_message_reply_markup(reply_markup=None)
         chat_id = query.message.chat.id if query.message is not None else user.id
-        await self._converse(chat_id, user.id, payload, buyer)
+        await self._converse(chat_id, user.id, payload, buyer, language_hint=user.language_code)
 
     async def _on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
@@ -505,7 +522,8 @@ class TelegramChannel:
             return
         sha256 = await anyio.to_thread.run_sync(self._services.evidence.put, checked.data)
         await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer, from_channel=True,
-                             attachments=[{"sha256": sha256, "name": checked.display_name}])
+                             attachments=[{"sha256": sha256, "name": checked.display_name}],
+                             language_hint=user.language_code)
 
     @staticmethod
     async def _download(item: Any, name: str, limit: int) -> bytes:

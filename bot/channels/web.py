@@ -286,6 +286,9 @@ class WebChannel:
         if session.get("session_id") not in (None, session_id):
             await self.sio.leave_room(sid, session["session_id"])
         session["session_id"] = session_id
+        # The page's or browser's language ("es-AR"), a hint for the conversation's language (bot.i18n).
+        lang = data.get("lang")
+        session["lang"] = lang[:35] if isinstance(lang, str) else None
         await self.sio.save_session(sid, session)
         await self.sio.enter_room(sid, session_id)
         await self.sio.emit("session_confirm", session_id, to=sid)
@@ -315,13 +318,16 @@ class WebChannel:
                 "text": f"Messages are 1 to {MAX_MESSAGE_CHARS} characters.", "client_id": _client_id(data)},
                 to=sid)
             return
-        await self.converse(session_id, session["buyer"], text, client_id=_client_id(data))
+        await self.converse(session_id, session["buyer"], text, client_id=_client_id(data),
+                            language_hint=session.get("lang"))
 
     async def converse(self, session_id: str, buyer: Optional[str], text: str, *, client_id: Any = None,
-                       from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None) -> None:
+                       from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None,
+                       language_hint: Optional[str] = None) -> None:
         await self.sio.emit("bot_typing", {"typing": True}, room=session_id)
         exchange = await self._relay.turn(conversation_id(session_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
-                                          attachments=attachments or (), from_channel=from_channel)
+                                          attachments=attachments or (), from_channel=from_channel,
+                                          language_hint=language_hint)
         if exchange.buyer is not None:
             stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
             await self.sio.emit("user_stored", stored, room=session_id)

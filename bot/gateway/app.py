@@ -8,6 +8,7 @@ import logging
 from contextlib import asynccontextmanager
 from typing import List, Optional
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
@@ -55,6 +56,8 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         app.state.gateway = gateway
         freeze_long_lived_objects()
         tasks = _background_jobs(gateway)
+        # The language detector's models (a second or two of CPU), built now rather than at a buyer's first turn.
+        tasks.append(asyncio.create_task(anyio.to_thread.run_sync(gateway.relay.languages.detector.warm_up)))
         try:
             yield
         finally:

@@ -65,6 +65,22 @@ buyers = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(120), nullable=False),
     Column("email", String(200), nullable=False, default=""),
+    # The language the buyer last chatted in (bot.i18n): the next conversation and dispute news start in it.
+    Column("language", String(8)),
+)
+
+conversation_languages = Table(
+    "conversation_languages",
+    metadata,
+    # Each conversation's language and how sure of it we are (sticky: bot.i18n.detection.choose), and the
+    # unsupported language the buyer was told about, so that note is given once.
+    Column("conversation_id", String(200), primary_key=True),
+    Column("language", String(8), nullable=False),
+    Column("settled", Boolean, nullable=False, default=False),
+    Column("asked", Boolean, nullable=False, default=False),
+    Column("candidate", String(8)),
+    Column("unsupported_noted", String(8)),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 sellers = Table(

@@ -48,7 +48,7 @@ def test_reply_format_and_metadata(chat):
     assert response.status_code == 200
     assert response.json() == [{"recipient_id": "tab-1", "text": "you said hello", "buttons": [], "image": None}]
     sent = chat.rasa.received[-1]
-    assert sent["metadata"] == {"buyer_id": "anna", "channel": "rest"}
+    assert sent["metadata"] == {"buyer_id": "anna", "channel": "rest", "language": "en"}
     assert sent["sender"] == "rest:anna:tab-1"
 
 
@@ -115,3 +115,52 @@ def test_a_turn_the_assistant_answers_with_nothing_still_gets_an_answer(chat):
     assert response.status_code == 200
     [message] = response.json()
     assert "couldn't answer that just now" in message["text"] and "try again" in message["text"]
+
+
+def test_each_turn_carries_the_conversations_language_sticky_and_remembered_per_buyer(chat):
+    say(chat, "mi pedido nunca llegó y el vendedor no contesta", sender="es-1")
+    assert chat.rasa.received[-1]["metadata"]["language"] == "es"
+    for short in ("ok", "8190334512007781", "refund"):  # short words never flip it
+        say(chat, short, sender="es-1")
+        assert chat.rasa.received[-1]["metadata"]["language"] == "es"
+    # Anna's next conversation starts in her language, even with a word that tells nothing.
+    say(chat, "ok", sender="es-2")
+    assert chat.rasa.received[-1]["metadata"]["language"] == "es"
+    # Another buyer, whose client says Portuguese (Accept-Language), starting with a number.
+    token = chat.tokens.issue("ben")
+    chat.post("/webhooks/rest/webhook", json={"sender": "pt-1", "message": "8190334512007790"},
+              headers={"Authorization": f"Bearer {token}", "Accept-Language": "pt-BR,pt;q=0.9"})
+    assert chat.rasa.received[-1]["metadata"]["language"] == "pt"
+
+
+def test_the_buyer_asks_for_a_language_or_picks_it_from_the_menu(chat):
+    from bot.channels.relay import LANGUAGE_WORDS, SWITCHED
+    from bot.i18n import translator
+
+    replies = say(chat, "en español por favor", sender="ask-1").json()
+    sent = chat.rasa.received[-1]
+    assert sent["message"] == "/help" and sent["metadata"]["language"] == "es"
+    _ = translator("es")
+    assert replies[0]["text"] == _(SWITCHED, language=_(LANGUAGE_WORDS["es"]))
+
+    before = len(chat.rasa.received)
+    menu = say(chat, "/language", sender="ask-1").json()
+    assert len(chat.rasa.received) == before  # the relay answers the menu itself
+    assert [b["payload"] for b in menu[0]["buttons"]] == [f"/language {c}" for c in ("en", "es", "pt", "fr", "ru")]
+    assert [b["title"] for b in menu[0]["buttons"]][-1] == "Русский"
+    say(chat, "/language ru", sender="ask-1")
+    assert chat.rasa.received[-1]["metadata"]["language"] == "ru"
+    say(chat, "where is my refund for the dress, it has been weeks", sender="ask-1")
+    assert chat.rasa.received[-1]["metadata"]["language"] == "ru"  # a picked language holds...
+    say(chat, "speak english please", sender="ask-1")
+    assert chat.rasa.received[-1]["metadata"]["language"] == "en"  # ...until the buyer asks for another
+
+
+def test_a_language_we_do_not_speak_gets_english_with_one_note_in_it(chat):
+    from bot.i18n.unsupported import NOTES
+
+    first = say(chat, "wo ist mein paket, ich warte schon seit drei wochen darauf", sender="de-1").json()
+    assert first[0]["text"] == NOTES["de"]
+    assert chat.rasa.received[-1]["metadata"]["language"] == "en"
+    again = say(chat, "und der verkäufer antwortet auch nicht auf meine nachrichten", sender="de-1").json()
+    assert NOTES["de"] not in [m["text"] for m in again]

@@ -46,7 +46,9 @@ def test_an_agent_on_a_sending_only_gateway_reaches_a_telegram_buyer(tmp_path, t
     with _client(tmp_path, telegram) as first:
         telegram.wait_for(lambda: _mode(first) == "polling", 20, "the first gateway to poll")
         set_up = {m: len(telegram.sent(method=m)) for m in ("setMyCommands", "deleteWebhook", "setWebhook")}
-        assert set_up["setMyCommands"] == 1 and set_up["deleteWebhook"] >= 1
+        # The command menu once by default (English) and once per other language we speak (language_code).
+        menus = sorted(str(p.get("language_code") or "") for p in telegram.sent(method="setMyCommands"))
+        assert menus == ["", "es", "fr", "pt", "ru"] and set_up["deleteWebhook"] >= 1
         with _client(tmp_path, telegram, GATEWAY_BACKGROUND_JOBS="0") as second:
             telegram.wait_for(lambda: _mode(second) == "sending only", 20, "the second gateway's channel")
             # The second gateway neither registers commands nor touches the webhook (which would stop the

@@ -42,7 +42,7 @@ async def test_the_buyer_comes_from_the_token_never_from_custom_data(gateway):
     anna = Browser(gateway.url, _token(gateway, "anna"))
     session = await anna.connect()
     await anna.say("menu", session, 1)
-    assert gateway.rasa.received[-1]["metadata"] == {"channel": "web", "buyer_id": "anna"}
+    assert gateway.rasa.received[-1]["metadata"] == {"channel": "web", "buyer_id": "anna", "language": "en"}
     reply = await anna.wait("bot_uttered")
     assert set(reply) == {"text", "quick_replies"}
     assert [q["title"] for q in reply["quick_replies"]] == ["Open", "Order"]
