@@ -14,18 +14,20 @@ from bot.disputes.errors import DomainError
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.model import DisputeStatus
 from bot.disputes.services import DisputeDetails
+from bot.i18n import DEFAULT, N_, Translator, supported, translator
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 _services: Optional[Services] = None
 
-NOT_SIGNED_IN = (
+# Marked for the catalogue here, translated where they are sent (`_(NOT_SIGNED_IN)`).
+NOT_SIGNED_IN = N_(
     "I can answer general questions, but to look at your orders I need to know who you are. "
     "Open this chat from your account (My Orders > Help), or on Telegram send /start with the link code "
     "from your account page."
 )
-SOMETHING_WENT_WRONG = (
+SOMETHING_WENT_WRONG = N_(
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment, "
     "or say 'agent' to reach a person."
 )
@@ -52,6 +54,30 @@ def buyer_id(tracker: Tracker) -> Optional[str]:
     return value if isinstance(value, str) and value else None
 
 
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language: the `language` slot, else the language the channel sent with this message
+    (the slot is not set yet on a conversation's first turn), else English."""
+    language = supported(tracker.get_slot("language"))
+    if language is None:
+        metadata = tracker.latest_message.get("metadata") or {}
+        language = supported(metadata.get("language")) if isinstance(metadata, dict) else None
+    return language or DEFAULT
+
+
+def translated(tracker: Tracker) -> Translator:
+    """The `_` an action writes its texts with, in the conversation's language."""
+    return translator(language_of(tracker))
+
+
+def error_text(_: Translator, exc: DomainError) -> str:
+    """A domain error as the buyer reads it: its catalogue template when it has one (the English `message` is
+    built in bot.disputes, which knows no languages), else that English message."""
+    template = getattr(exc, "template", None)
+    if template:
+        return _(template, **(getattr(exc, "params", None) or {}))
+    return exc.message
+
+
 def entity_values(tracker: Tracker, name: str) -> List[Any]:
     values: List[Any] = []
     for entity in tracker.latest_message.get("entities") or []:
@@ -66,6 +92,7 @@ def payload(intent: str, **entities: Any) -> str:
 
 
 def button(title: str, intent: str, **entities: Any) -> Dict[str, str]:
+    """A button; its title is already translated by the caller, its payload never is."""
     return {"title": title, "payload": payload(intent, **entities)}
 
 
@@ -80,34 +107,35 @@ def needs_buyer(run: ActionRun) -> ActionRun:
     async def wrapper(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]):
         # Actions that rules expect to set slots say which events to return when they stop early.
         early: List[Dict[str, Any]] = list(getattr(self, "events_when_stopped", []))
+        _ = translated(tracker)
         buyer = buyer_id(tracker)
         if buyer is None:
-            dispatcher.utter_message(text=NOT_SIGNED_IN)
+            dispatcher.utter_message(text=_(NOT_SIGNED_IN))
             return early
         try:
             return await run(self, dispatcher, tracker, domain, buyer)
         except DomainError as exc:
-            dispatcher.utter_message(text=exc.message)
+            dispatcher.utter_message(text=error_text(_, exc))
             return early
         except Exception:
             log.exception("action %s failed for conversation %s", self.name(), tracker.sender_id)
-            dispatcher.utter_message(text=SOMETHING_WENT_WRONG)
+            dispatcher.utter_message(text=_(SOMETHING_WENT_WRONG))
             return early
 
     return wrapper
 
 
-def dispute_buttons(details: DisputeDetails) -> List[Dict[str, str]]:
+def dispute_buttons(_: Translator, details: DisputeDetails) -> List[Dict[str, str]]:
     """What the buyer can do next with an open dispute, one tap away."""
     d = details.dispute
     if not d.is_open:
         return []
-    buttons = [button("Change / add photos", "modify_dispute", dispute_number=d.number)]
+    buttons = [button(_("Change / add photos"), "modify_dispute", dispute_number=d.number)]
     if d.status is DisputeStatus.SELLER_OFFERED and d.seller_offer is not None:
-        buttons.append(button("Accept the offer", "accept_offer", dispute_number=d.number))
+        buttons.append(button(_("Accept the offer"), "accept_offer", dispute_number=d.number))
     if d.status is not DisputeStatus.ESCALATED:
-        buttons.append(button("Escalate", "escalate_dispute", dispute_number=d.number))
-    buttons.append(button("Cancel dispute", "cancel_dispute", dispute_number=d.number))
+        buttons.append(button(_("Escalate"), "escalate_dispute", dispute_number=d.number))
+    buttons.append(button(_("Cancel dispute"), "cancel_dispute", dispute_number=d.number))
     return buttons
 
 

@@ -11,11 +11,20 @@ from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
 from bot.disputes.matching import match_orders
 
-from .common import button, buyer_id, dispute_buttons, follow_up_of, previous_answer, services, with_entities
+from .common import (
+    button,
+    buyer_id,
+    dispute_buttons,
+    follow_up_of,
+    previous_answer,
+    services,
+    translated,
+    with_entities,
+)
 from .dispute_form import answer_again, ask_current_step, named_order, start_instead
 from .disputes import ActionConfirmPending, ActionEscalateDispute
 from .replies import dispute_text
-from .triage import PICKERS, WHAT_I_CAN_DO, carry_on_with, pending_verb, picked_dispute
+from .triage import MISSED, PICKERS, carry_on_with, pending_verb, picked_dispute, what_i_can_do
 
 FALLBACK = "action_fallback"
 
@@ -32,6 +41,7 @@ class ActionFallback(Action):
         return FALLBACK
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _ = translated(tracker)
         pick_for = tracker.get_slot("pick_for")
         buyer = buyer_id(tracker)
         previous = follow_up_of(tracker) if buyer is not None else None
@@ -50,19 +60,18 @@ class ActionFallback(Action):
         if disputed is not None and buyer is not None:  # (outside_form implies a buyer)
             # "whats up with the charger case": one order with a dispute fits the words, so its status.
             details = services().disputes.dispute_status(buyer, disputed.dispute_number)
-            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
+            dispatcher.utter_message(text=dispute_text(_, details), buttons=dispute_buttons(_, details))
             return [SlotSet("last_dispute", disputed.dispute_number)]
         if outside_form and has_dispute_facts(tracker, summaries):
             # "smart watch still hasnt come, open a dispute": unsure of the request, sure of the facts.
             return await start_instead(dispatcher, tracker, domain)
         if not previous_turn_was_fallback(tracker):
-            dispatcher.utter_message(text="Sorry, I didn't get that. Could you say it another way? For example: "
-                                          "'my earbuds arrived broken' or 'where is my refund'.")
+            dispatcher.utter_message(text=_(MISSED))
             await ask_current_step(dispatcher, tracker, domain)  # in the middle of the form: its question again
         else:
             # Second miss in a row: a person takes over (the gateway queues the conversation on this payload).
-            dispatcher.utter_message(text="Sorry, I still don't understand. I'm getting a person from our help "
-                                          "desk; they will see what you wrote.")
+            dispatcher.utter_message(text=_("Sorry, I still don't understand. I'm getting a person from our help "
+                                            "desk; they will see what you wrote."))
             dispatcher.utter_message(json_message={"handoff": {"reason": "fallback", "draft": draft_of(tracker)}})
         # The misunderstood message is taken back so it does not steer the dialogue.
         return [UserUtteranceReverted()]
@@ -95,25 +104,26 @@ class ActionLastResort(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        if await ask_current_step_after(dispatcher, tracker, domain, "Sorry, I lost the thread for a moment. "
-                                                                      "We're still on your dispute:"):
+        _ = translated(tracker)
+        if await ask_current_step_after(dispatcher, tracker, domain, _("Sorry, I lost the thread for a moment. "
+                                                                        "We're still on your dispute:")):
             return [UserUtteranceReverted()]
         if tracker.get_slot("awaiting_confirmation"):
-            dispatcher.utter_message(text="Sorry, I didn't get that. Please answer yes or no to my last question.",
-                                     buttons=[button("Yes", "affirm"), button("No", "deny")])
+            dispatcher.utter_message(text=_("Sorry, I didn't get that. Please answer yes or no to my last question."),
+                                     buttons=[button(_("Yes"), "affirm"), button(_("No"), "deny")])
             return [UserUtteranceReverted()]
         if tracker.get_intent_of_latest_message() in ("affirm", "deny"):
             answered = await answer_to_open_offer(dispatcher, tracker)
             if answered is not None:
                 return [UserUtteranceReverted(), *answered]
             # A repeated "yes" after the thing was done, or a "no" to a question no longer open.
-            dispatcher.utter_message(text="There's no question waiting for a yes or no right now. I can show your "
-                                          "orders and their Buyer Protection, open or follow a dispute, or get you "
-                                          "a person. What would you like?", buttons=WHAT_I_CAN_DO)
+            dispatcher.utter_message(text=_("There's no question waiting for a yes or no right now. I can show "
+                                            "your orders and their Buyer Protection, open or follow a dispute, or "
+                                            "get you a person. What would you like?"), buttons=what_i_can_do(_))
             return [UserUtteranceReverted()]
-        dispatcher.utter_message(text="Sorry, I lost the thread there. I can show your orders and their Buyer "
-                                      "Protection, open or follow a dispute, or get you a person. What would you "
-                                      "like?", buttons=WHAT_I_CAN_DO)
+        dispatcher.utter_message(text=_("Sorry, I lost the thread there. I can show your orders and their Buyer "
+                                        "Protection, open or follow a dispute, or get you a person. What would you "
+                                        "like?"), buttons=what_i_can_do(_))
         return [UserUtteranceReverted()]
 
 
@@ -130,16 +140,17 @@ async def answer_to_open_offer(dispatcher, tracker: Tracker) -> Optional[List[Ev
     if len(offers) != 1:
         return None
     [offer] = offers
+    _ = translated(tracker)
     if tracker.get_intent_of_latest_message() == "affirm":
-        return ask_to_accept(dispatcher, offer, datetime.now(timezone.utc).date())
+        return ask_to_accept(dispatcher, _, offer, datetime.now(timezone.utc).date())
     number = offer.dispute.number
-    dispatcher.utter_message(text=f"OK, you don't accept the seller's offer on dispute {number} "
-                                  f"({offer_words(offer)}).")
+    dispatcher.utter_message(text=_("OK, you don't accept the seller's offer on dispute {number} ({offer}).",
+                                    number=number, offer=offer_words(_, offer)))
     return await ActionEscalateDispute().run(
         dispatcher, with_entities(tracker, {"entity": "dispute_number", "value": number}), {})
 
 
-async def ask_current_step_after(dispatcher, tracker, domain, text: str) -> bool:
+async def ask_current_step_after(dispatcher, tracker, domain, text: str) -> bool:  # (text already translated)
     if not tracker.active_loop.get("name") or not tracker.get_slot("requested_slot"):
         return False
     dispatcher.utter_message(text=text)
@@ -161,6 +172,7 @@ class ActionRequestHuman(Action):
         return "action_request_human"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _ = translated(tracker)
         reason = "asked"
         buyer = buyer_id(tracker)
         if buyer is not None:
@@ -169,8 +181,8 @@ class ActionRequestHuman(Action):
                     reason = "escalated"
             except Exception:  # the reason is a hint for agents; the hand-off must not fail on it
                 pass
-        dispatcher.utter_message(text="I'm asking a person from our help desk to join. They will see what we "
-                                      "have so far, so you won't need to repeat it.")
+        dispatcher.utter_message(text=_("I'm asking a person from our help desk to join. They will see what we "
+                                        "have so far, so you won't need to repeat it."))
         dispatcher.utter_message(json_message={"handoff": {"reason": reason, "draft": draft_of(tracker)}})
         return [SlotSet("handoff_requested", True)]
 
@@ -182,28 +194,30 @@ class ActionBackToBot(Action):
         return "action_back_to_bot"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _ = translated(tracker)
         metadata = tracker.latest_message.get("metadata") or {}
         handoff = metadata.get("handoff") if isinstance(metadata.get("handoff"), dict) else None
         events: List[EventType] = [SlotSet("handoff_requested", None)]
         if handoff is None:
-            dispatcher.utter_message(text="You're talking to the assistant. What can I do for you?")
+            dispatcher.utter_message(text=_("You're talking to the assistant. What can I do for you?"))
             return events
         agent = handoff.get("agent")
-        lines = ["You're back with the assistant."]
+        lines = [_("You're back with the assistant.")]
         if agent:
-            lines.append(f"{agent} from our help desk has handed the conversation back.")
+            lines.append(_("{agent} from our help desk has handed the conversation back.", agent=agent))
         if handoff.get("note"):
-            lines.append(f"Their note: \"{handoff['note']}\"")
+            lines.append(_("Their note: \"{note}\"", note=handoff["note"]))
         numbers = [n for n in handoff.get("disputes") or [] if isinstance(n, str)]
         if numbers:
-            lines.append("Dispute " + ", ".join(numbers) + " is on record; ask me for its status any time.")
+            lines.append(_("Dispute {numbers} is on record; ask me for its status any time.",
+                           numbers=", ".join(numbers)))
             events.append(SlotSet("last_dispute", numbers[0]))
             # The agent filed or changed the dispute: the half-filled form is done with.
             events += [SlotSet(slot, None) for slot in FORM_SLOTS + ("evidence_files", "draft_id")]
         elif any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS):
             # The buyer left a half-filled dispute for the help desk: carry on at its next question, with what
             # was already said, instead of starting over from the order.
-            lines.append("Let's carry on with your dispute where we left off.")
+            lines.append(_("Let's carry on with your dispute where we left off."))
             dispatcher.utter_message(text=" ".join(lines))
             return events + [FollowupAction("dispute_form")]
         dispatcher.utter_message(text=" ".join(lines))

@@ -15,6 +15,7 @@ from bot.conversation import draft as form
 from bot.disputes.errors import DomainError
 from bot.disputes.evidence import Upload
 from bot.disputes.model import Resolution
+from bot.i18n import N_, Translator
 from bot.nlu.problem_cues import cue_codes
 
 from .common import (
@@ -23,12 +24,14 @@ from .common import (
     buyer_id,
     dispute_buttons,
     entity_values,
+    error_text,
     follow_up_of,
     needs_buyer,
     orders_in_words,
     services,
+    translated,
 )
-from .replies import RESOLUTION_LABELS, day, dispute_text, money, order_line, problems_text
+from .replies import dispute_text, eligibility_text, order_line, problems_text, resolution_text
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +48,9 @@ def reset_draft() -> List[EventType]:
     return [SlotSet(slot, None) for slot in DRAFT_SLOTS]
 
 
-def order_buttons(summaries) -> List[Dict[str, str]]:
-    return [button(f"{s.order.item[:40]} ({s.protection_days_left}d left)", "inform", order_number=s.order.number)
+def order_buttons(_: Translator, summaries) -> List[Dict[str, str]]:
+    return [button(_("{item} ({days}d left)", item=s.order.item[:40], days=s.protection_days_left), "inform",
+                   order_number=s.order.number)
             for s in summaries[:8]]
 
 
@@ -101,6 +105,7 @@ class ActionStartDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         previous = follow_up_of(tracker)
         if previous is not None:  # "and the dress?": the question just answered, about another order
             return [SlotSet("can_start_dispute", False)] + await answer_again(previous, dispatcher, tracker, domain)
@@ -109,16 +114,17 @@ class ActionStartDispute(Action):
         named = named_order(tracker, orders)
         if named is not None and named.dispute_number:
             details = disputes.dispute_status(buyer, named.dispute_number)
-            dispatcher.utter_message(text=f"{named.order.item} already has a dispute, so I won't open another one:")
-            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
+            dispatcher.utter_message(text=_("{item} already has a dispute, so I won't open another one:",
+                                            item=named.order.item))
+            dispatcher.utter_message(text=dispute_text(_, details), buttons=dispute_buttons(_, details))
             return [SlotSet("can_start_dispute", False), SlotSet("last_dispute", named.dispute_number)]
         if named is not None and not named.eligibility.can_open:
-            self._cannot_open(dispatcher, named, orders)
+            self._cannot_open(dispatcher, _, named, orders)
             return [SlotSet("can_start_dispute", False)]
         if not any(s.eligibility.can_open for s in orders):
-            dispatcher.utter_message(text="None of your orders can get a new dispute right now:")
-            dispatcher.utter_message(text="\n".join(order_line(s) for s in orders) or "You have no orders.")
-            dispatcher.utter_message(text=CANNOT_OPEN_ALTERNATIVES)
+            dispatcher.utter_message(text=_("None of your orders can get a new dispute right now:"))
+            dispatcher.utter_message(text="\n".join(order_line(_, s) for s in orders) or _("You have no orders."))
+            dispatcher.utter_message(text=_(CANNOT_OPEN_ALTERNATIVES))
             return [SlotSet("can_start_dispute", False)]
         drafts = disputes.open_drafts(buyer)
         draft = next((d for d in drafts if named is not None and d.order_number == named.order.number), None)
@@ -128,34 +134,36 @@ class ActionStartDispute(Action):
         start = reset_draft() + [SlotSet("can_start_dispute", True), SlotSet("draft_id", uuid.uuid4().hex)]
         if draft is None:
             if intent == "continue_dispute":
-                dispatcher.utter_message(text="I don't have an unfinished dispute saved for you, so let's start one.")
+                dispatcher.utter_message(text=_("I don't have an unfinished dispute saved for you, so let's start "
+                                                "one."))
             # The order named now (or in the question this "yes" answers) is the form's first field, and the
             # problems named with it come along (the form reads the message again when it starts anyway).
             return start + ([SlotSet(form.ORDER, named.order.number)] if named is not None else []) + \
                 _problems_named(tracker)
         item = next((s.order.item for s in orders if s.order.number == draft.order_number), draft.order_number)
-        dispatcher.utter_message(text=f"Let's pick up your dispute about the {item} where you left it.")
+        dispatcher.utter_message(text=_("Let's pick up your dispute about the {item} where you left it.", item=item))
         kept = [SlotSet(slot, draft.fields.get(slot)) for slot in SAVED_SLOTS if draft.fields.get(slot) is not None]
         return start + kept
 
     @staticmethod
-    def _cannot_open(dispatcher, summary, orders) -> None:
+    def _cannot_open(dispatcher, _: Translator, summary, orders) -> None:
         order = summary.order
-        lines = [f"{order.item} (order {order.number}) can't get a dispute: {summary.eligibility.reason}"]
+        lines = [_("{item} (order {number}) can't get a dispute: {reason}", item=order.item, number=order.number,
+                   reason=eligibility_text(_, summary.eligibility))]
         if summary.eligibility.code == "protection_not_started":
-            lines.append("What you can do: cancel the order from My Orders (Cancel order) if you no longer want "
-                         "it, or ask the seller when it ships.")
+            lines.append(_("What you can do: cancel the order from My Orders (Cancel order) if you no longer want "
+                           "it, or ask the seller when it ships."))
         else:
-            lines.append("What you can do: contact the seller from the order page (Contact seller); many sellers "
-                         "still refund or replace. I can also get you a person: say 'agent'.")
+            lines.append(_("What you can do: contact the seller from the order page (Contact seller); many sellers "
+                           "still refund or replace. I can also get you a person: say 'agent'."))
         others = [s for s in orders if s.eligibility.can_open]
         if others:
-            lines.append("These orders can still get a dispute:")
-        dispatcher.utter_message(text="\n".join(lines), buttons=order_buttons(others))
+            lines.append(_("These orders can still get a dispute:"))
+        dispatcher.utter_message(text="\n".join(lines), buttons=order_buttons(_, others))
 
 
-CANNOT_OPEN_ALTERNATIVES = ("If the protection time is too short, contact the seller directly from the order page. "
-                            "I can also get you a person: say 'agent'.")
+CANNOT_OPEN_ALTERNATIVES = N_("If the protection time is too short, contact the seller directly from the order page. "
+                               "I can also get you a person: say 'agent'.")
 
 
 def _returning_to_the_form(tracker: Tracker) -> bool:
@@ -187,9 +195,10 @@ class ValidateDisputeForm(FormValidationAction):
         return form.required_slots(_draft(tracker))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        _ = translated(tracker)
         buyer = buyer_id(tracker)
         if buyer is None:
-            dispatcher.utter_message(text=NOT_SIGNED_IN)
+            dispatcher.utter_message(text=_(NOT_SIGNED_IN))
             return reset_draft() + [SlotSet("requested_slot", None)]
         requested = tracker.get_slot("requested_slot")
         if _returning_to_the_form(tracker):
@@ -213,32 +222,32 @@ class ValidateDisputeForm(FormValidationAction):
         orders = services().disputes.list_orders(buyer)
         draft = _draft(tracker)
         outcome = form.understand(turn, draft, orders,
-                                  max_files=services().settings.rules.max_evidence_files_per_dispute)
+                                  max_files=services().settings.rules.max_evidence_files_per_dispute, _=_)
         if outcome.unanswered_question and intent in INTERJECTIONS | {"nlu_fallback"} - {"stop", "cancel_dispute"}:
             return [SlotSet("requested_slot", requested)]
         for i, text in enumerate(outcome.messages):
             last = i == len(outcome.messages) - 1
-            dispatcher.utter_message(text=text, buttons=order_buttons(outcome.order_choices) if last else [])
+            dispatcher.utter_message(text=text, buttons=order_buttons(_, outcome.order_choices) if last else [])
         if outcome.offer_resolution:
-            dispatcher.utter_message(text="Shall I change it?", buttons=[
-                button(RESOLUTION_CHANGE_TITLES[outcome.offer_resolution], "inform",
+            dispatcher.utter_message(text=_("Shall I change it?"), buttons=[
+                button(_(RESOLUTION_CHANGE_TITLES[outcome.offer_resolution]), "inform",
                        resolution=outcome.offer_resolution),
-                button("No, file it as it is", "affirm")])
+                button(_("No, file it as it is"), "affirm")])
         elif outcome.unanswered_question:
-            dispatcher.utter_message(text="I can't answer that one here, sorry; a person from our help desk can "
-                                          "(say 'agent'). Nothing is filed yet.")
+            dispatcher.utter_message(text=_("I can't answer that one here, sorry; a person from our help desk can "
+                                            "(say 'agent'). Nothing is filed yet."))
         elif not outcome.slots and not outcome.messages and requested:
-            dispatcher.utter_message(text=DID_NOT_CATCH)
+            dispatcher.utter_message(text=_(DID_NOT_CATCH))
         events = [SlotSet(slot, value) for slot, value in outcome.slots.items()]
         # The summary is not repeated right after "no, change something" or an offer to change the resolution.
-        holding = requested == form.CONFIRM and (form.WHAT_TO_CHANGE in outcome.messages
+        holding = requested == form.CONFIRM and (_(form.WHAT_TO_CHANGE) in outcome.messages
                                                  or outcome.offer_resolution is not None)
         events.append(SlotSet("summary_declined", True if holding else None))
         if not tracker.get_slot("draft_id"):
             events.append(SlotSet("draft_id", uuid.uuid4().hex))
         tracker.add_slots(events)
         if tracker.get_slot(form.CONFIRM) is True and form.next_slot(_draft(tracker)) is None:
-            return events + file_or_keep(dispatcher, tracker, buyer)
+            return events + file_or_keep(dispatcher, _, tracker, buyer)
         if outcome.slots:
             save_draft(buyer, _draft(tracker))
         return events + await self._next(dispatcher, tracker, domain)
@@ -248,9 +257,10 @@ class ValidateDisputeForm(FormValidationAction):
         return [SlotSet("requested_slot", form.next_slot(_draft(tracker)))]
 
 
-DID_NOT_CATCH = "Sorry, I didn't catch that as an answer."
-RESOLUTION_CHANGE_TITLES = {"full_refund": "Change to a full refund", "partial_refund": "Change to a partial refund",
-                            "another_item": "Change to another item"}
+DID_NOT_CATCH = N_("Sorry, I didn't catch that as an answer.")
+RESOLUTION_CHANGE_TITLES = {"full_refund": N_("Change to a full refund"),
+                            "partial_refund": N_("Change to a partial refund"),
+                            "another_item": N_("Change to another item")}
 
 
 class ActionAskDisputeOrder(Action):
@@ -259,16 +269,17 @@ class ActionAskDisputeOrder(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         eligible = [s for s in services().disputes.list_orders(buyer) if s.eligibility.can_open]
-        dispatcher.utter_message(text="Which order is it about? Pick one, type its 16-digit number, or tell me "
-                                      "what you bought.", buttons=order_buttons(eligible))
+        dispatcher.utter_message(text=_("Which order is it about? Pick one, type its 16-digit number, or tell me "
+                                        "what you bought."), buttons=order_buttons(_, eligible))
         return []
 
 
 # The evidence question; the other fixed questions are responses in domain.yml (utter_ask_<slot>), which
 # Rasa asks without calling the action server.
-EVIDENCE_QUESTION = ("Photos or a short video make a dispute much stronger. Send them here now, or say "
-                     "'no photos' to go on without.", [button("No photos", "deny")])
+EVIDENCE_QUESTION = N_("Photos or a short video make a dispute much stronger. Send them here now, or say "
+                       "'no photos' to go on without.")
 
 
 class ActionAskEvidenceDone(Action):
@@ -276,13 +287,15 @@ class ActionAskEvidenceDone(Action):
         return f"action_ask_{form.EVIDENCE}"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _ = translated(tracker)
         files = tracker.get_slot("evidence_files") or []
         if not files:
-            text, buttons = EVIDENCE_QUESTION
-            dispatcher.utter_message(text=text, buttons=buttons)
+            dispatcher.utter_message(text=_(EVIDENCE_QUESTION), buttons=[button(_("No photos"), "deny")])
             return []
-        dispatcher.utter_message(text=f"{len(files)} file(s) so far. Send more, or tap Done.",
-                                 buttons=[button("Done", "deny")])
+        # Plural forms per language; English keeps its "file(s)" in both.
+        dispatcher.utter_message(text=_.plural("{count} file(s) so far. Send more, or tap Done.",
+                                               "{count} file(s) so far. Send more, or tap Done.", len(files)),
+                                 buttons=[button(_("Done"), "deny")])
         return []
 
 
@@ -292,9 +305,10 @@ class ActionAskRefundAmount(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         summary = services().disputes.order_summary(buyer, tracker.get_slot(form.ORDER))
-        dispatcher.utter_message(text=f"How much do you want back? You paid "
-                                      f"{money(summary.order.price, summary.order.currency)}.")
+        dispatcher.utter_message(text=_("How much do you want back? You paid {price}.",
+                                        price=_.money(summary.order.price, summary.order.currency)))
         return []
 
 
@@ -308,30 +322,33 @@ class ActionAskConfirmFiling(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         if tracker.get_slot("summary_declined"):
             return []  # the buyer said no to the summary and was asked what to change
+        _ = translated(tracker)
         summary = services().disputes.order_summary(buyer, tracker.get_slot(form.ORDER))
         order = summary.order
         received = tracker.get_slot(form.RECEIVED)
         resolution = tracker.get_slot(form.RESOLUTION) or "full_refund"
-        wanted = RESOLUTION_LABELS[Resolution(resolution)]
-        if tracker.get_slot(form.AMOUNT):
-            wanted += f" of {tracker.get_slot(form.AMOUNT)} {order.currency}"
+        amount = tracker.get_slot(form.AMOUNT)
+        wanted = resolution_text(_, Resolution(resolution), _.money(amount, order.currency) if amount else None)
         files = tracker.get_slot("evidence_files") or []
         lines = [
-            "Here is your dispute:",
-            f"• Order: {order.item} ({order.number})",
-            f"• Item received: {'yes' if received else 'no'}",
-            f"• Problem: {problems_text(tracker.get_slot(form.PROBLEMS) or [])}",
-            f"• You want: {wanted}",
-            f"• Description: {tracker.get_slot(form.DESCRIPTION) or '(none)'}",
-            f"• Evidence: {len(files)} file(s)",
-            "Shall I file it?",
+            _("Here is your dispute:"),
+            _("• Order: {item} ({number})", item=order.item, number=order.number),
+            _("• Item received: yes") if received else _("• Item received: no"),
+            _("• Problem: {problems}", problems=problems_text(_, tracker.get_slot(form.PROBLEMS) or [])),
+            _("• You want: {wanted}", wanted=wanted),
+            _("• Description: {description}", description=tracker.get_slot(form.DESCRIPTION) or _("(none)")),
+            _.plural("• Evidence: {count} file(s)", "• Evidence: {count} file(s)", len(files)),
+            _("Shall I file it?"),
         ]
-        dispatcher.utter_message(text="\n".join(lines),
-                                 buttons=[button("Yes, file it", "affirm"), button("No, change something", "deny")])
+        dispatcher.utter_message(text="\n".join(lines), buttons=file_it_buttons(_))
         return []
 
 
-def file_dispute(dispatcher: CollectingDispatcher, tracker: Tracker, buyer: str) -> str:
+def file_it_buttons(_: Translator) -> List[Dict[str, str]]:
+    return [button(_("Yes, file it"), "affirm"), button(_("No, change something"), "deny")]
+
+
+def file_dispute(dispatcher: CollectingDispatcher, _: Translator, tracker: Tracker, buyer: str) -> str:
     """Files the confirmed form and says so; returns the dispute number. Raises what the store raises."""
     svc = services()
     uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in tracker.get_slot("evidence_files") or []]
@@ -349,30 +366,30 @@ def file_dispute(dispatcher: CollectingDispatcher, tracker: Tracker, buyer: str)
     )
     d = details.dispute
     dispatcher.utter_message(
-        text=f"Done: dispute {d.number} is open. The seller has {svc.settings.rules.seller_response_days} days, "
-             f"until {day(d.seller_deadline)}, to respond. If they don't, the Dispute Team takes over "
-             "automatically. You can add photos or change the dispute while it is open.")
+        text=_("Done: dispute {number} is open. The seller has {days} days, until {date}, to respond. If they don't, "
+               "the Dispute Team takes over automatically. You can add photos or change the dispute while it is "
+               "open.", number=d.number, days=svc.settings.rules.seller_response_days, date=_.day(d.seller_deadline)))
     return d.number
 
 
-NOT_FILED_KEPT = ("Nothing is lost: your dispute is still here, exactly as you confirmed it. Say yes to try again, "
-                  "or tell me what to change.")
+NOT_FILED_KEPT = N_("Nothing is lost: your dispute is still here, exactly as you confirmed it. Say yes to try again, "
+                    "or tell me what to change.")
 
 
-def file_or_keep(dispatcher: CollectingDispatcher, tracker: Tracker, buyer: str) -> List[EventType]:
+def file_or_keep(dispatcher: CollectingDispatcher, _: Translator, tracker: Tracker, buyer: str) -> List[EventType]:
     """Files the dispute as the form's last step, while the form is still open: if filing fails, the buyer's
     confirmed draft stays in the form (and in the store) and a new yes files it, exactly once."""
     try:
-        number = file_dispute(dispatcher, tracker, buyer)
+        number = file_dispute(dispatcher, _, tracker, buyer)
     except DomainError as exc:
-        dispatcher.utter_message(text=f"I couldn't file it: {exc.message} {NOT_FILED_KEPT}",
-                                 buttons=[button("Yes, file it", "affirm"), button("No, change something", "deny")])
+        dispatcher.utter_message(text=_("I couldn't file it: {error}", error=error_text(_, exc)) + " " +
+                                 _(NOT_FILED_KEPT), buttons=file_it_buttons(_))
         return [SlotSet(form.CONFIRM, None), SlotSet("summary_declined", True),
                 SlotSet("requested_slot", form.CONFIRM)]
     except Exception:
         log.exception("filing failed for conversation %s", tracker.sender_id)
-        dispatcher.utter_message(text=f"Sorry, something went wrong on my side and the dispute is not filed yet. "
-                                      f"{NOT_FILED_KEPT}", buttons=[button("Yes, file it", "affirm")])
+        dispatcher.utter_message(text=_("Sorry, something went wrong on my side and the dispute is not filed yet.") +
+                                 " " + _(NOT_FILED_KEPT), buttons=[button(_("Yes, file it"), "affirm")])
         return [SlotSet(form.CONFIRM, None), SlotSet("summary_declined", True),
                 SlotSet("requested_slot", form.CONFIRM)]
     return reset_draft() + [SlotSet("last_dispute", number), SlotSet("requested_slot", None)]
@@ -389,7 +406,7 @@ class ActionFileDispute(Action):
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
         if tracker.get_slot(form.CONFIRM) is not True:
             return []
-        number = file_dispute(dispatcher, tracker, buyer)
+        number = file_dispute(dispatcher, translated(tracker), tracker, buyer)
         return reset_draft() + [SlotSet("last_dispute", number)]
 
 
@@ -398,11 +415,13 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        _ = translated(tracker)
         if tracker.get_slot(form.ORDER):
-            dispatcher.utter_message(text="OK, I stopped. Nothing was filed. I kept what you told me: say 'continue "
-                                          "my dispute' whenever you want to pick it up, here or on another channel.")
+            dispatcher.utter_message(text=_("OK, I stopped. Nothing was filed. I kept what you told me: say "
+                                            "'continue my dispute' whenever you want to pick it up, here or on "
+                                            "another channel."))
         else:
-            dispatcher.utter_message(text="OK, I stopped. Nothing was filed.")
+            dispatcher.utter_message(text=_("OK, I stopped. Nothing was filed."))
         return reset_draft()
 
 

@@ -13,17 +13,27 @@ from bot.disputes.evidence import Upload
 from bot.disputes.matching import match_orders
 from bot.disputes.model import DisputeStatus, Resolution
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
+from bot.i18n import Translator
 
-from .common import button, dispute_buttons, entity_values, needs_buyer, services, with_entities
+from .common import (
+    button,
+    dispute_buttons,
+    entity_values,
+    error_text,
+    needs_buyer,
+    services,
+    translated,
+    with_entities,
+)
 from .dispute_form import start_instead, undisputed_order_named
-from .replies import RESOLUTION_LABELS, day, dispute_text, problems_text, refund_text
+from .replies import dispute_text, eligibility_text, problems_text, refund_text, resolution_text
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
                  SlotSet("pending_changes", None), SlotSet("awaiting_changes", None), SlotSet("pick_for", None)]
 
 
-def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) -> Tuple[Optional[DisputeDetails],
-                                                                                       List[EventType]]:
+def _pick(dispatcher, _: Translator, tracker, buyer: str, intent: str,
+          only_open: bool = True) -> Tuple[Optional[DisputeDetails], List[EventType]]:
     """The dispute the buyer means: named by number, the only candidate, or asked for with buttons (the typed
     answer to "Which dispute?" is read by action_triage through `pick_for`)."""
     disputes = services().disputes
@@ -32,9 +42,10 @@ def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) 
         return disputes.dispute_status(buyer, numbers[0]), []
     candidates = pick_candidates(buyer, only_open)
     if not candidates:
-        dispatcher.utter_message(text=("You have no open disputes." if only_open else "You have no disputes.") +
-                                 " If something is wrong with an order, I can open one.",
-                                 buttons=[button("Open a dispute", "open_dispute")])
+        dispatcher.utter_message(text=_("You have no open disputes. If something is wrong with an order, I can open "
+                                        "one.") if only_open else
+                                 _("You have no disputes. If something is wrong with an order, I can open one."),
+                                 buttons=[button(_("Open a dispute"), "open_dispute")])
         return None, []
     if len(candidates) == 1:
         return candidates[0], []
@@ -42,7 +53,7 @@ def _pick(dispatcher, tracker, buyer: str, intent: str, only_open: bool = True) 
     if named is not None:  # "escalate my dispute about the shoes"
         return named, []
     dispatcher.utter_message(
-        text="Which dispute? Tap one, or type the item or the dispute number.",
+        text=_("Which dispute? Tap one, or type the item or the dispute number."),
         buttons=[button(f"{d.order.item[:40]} ({d.dispute.number})", intent, dispute_number=d.dispute.number)
                  for d in candidates[:8]])
     return None, [SlotSet("pick_for", intent)]
@@ -78,22 +89,22 @@ class ActionDisputeStatus(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         named = None if entity_values(tracker, "dispute_number") else undisputed_order_named(tracker, buyer)
         if named is not None:
-            buttons = [button(f"Open a dispute for {named.order.item[:30]}", "open_dispute",
-                              order_number=named.order.number)] if named.eligibility.can_open else []
-            if not buttons:
-                dispatcher.utter_message(text=f"There is no dispute on the {named.order.item}. "
-                                              f"{named.eligibility.reason}")
+            if not named.eligibility.can_open:
+                dispatcher.utter_message(text=_("There is no dispute on the {item}.", item=named.order.item) + " " +
+                                         eligibility_text(_, named.eligibility))
                 return []
-            return ask_yes_no(dispatcher, f"There is no dispute on the {named.order.item} yet. Shall I open one?",
-                               f"open:{named.order.number}", "Yes, open one", "No")
+            return ask_yes_no(dispatcher, _("There is no dispute on the {item} yet. Shall I open one?",
+                                            item=named.order.item),
+                              f"open:{named.order.number}", _("Yes, open one"), _("No"))
         shown = _disputes_to_show(tracker, buyer, lambda d: d.dispute.is_open, lambda d: True)
         if not shown:
-            dispatcher.utter_message(text="You have no disputes. If something is wrong with an order, tell me "
-                                          "and I'll help you open one.")
+            dispatcher.utter_message(text=_("You have no disputes. If something is wrong with an order, tell me "
+                                            "and I'll help you open one."))
         for details in shown[:5]:
-            dispatcher.utter_message(text=dispute_text(details), buttons=dispute_buttons(details))
+            dispatcher.utter_message(text=dispute_text(_, details), buttons=dispute_buttons(_, details))
         return []
 
 
@@ -103,16 +114,17 @@ class ActionRefundStatus(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         shown = _disputes_to_show(tracker, buyer, lambda d: d.refund is not None, lambda d: d.dispute.is_open)
         if not shown:
-            dispatcher.utter_message(text="I don't see a refund or an open dispute on your orders. If an item "
-                                          "has a problem, I can help you open a dispute to get your money back.")
+            dispatcher.utter_message(text=_("I don't see a refund or an open dispute on your orders. If an item "
+                                            "has a problem, I can help you open a dispute to get your money back."))
         for details in shown[:5]:
-            dispatcher.utter_message(text=refund_text(details))
+            dispatcher.utter_message(text=refund_text(_, details))
         return []
 
 
-def ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,
+def ask_yes_no(dispatcher, text: str, action: str, yes: str, no: str,  # (text and titles already translated)
                 changes: Optional[Dict[str, Any]] = None) -> List[EventType]:
     dispatcher.utter_message(text=text, buttons=[button(yes, "affirm"), button(no, "deny")])
     return [SlotSet("awaiting_confirmation", True), SlotSet("pending_action", action),
@@ -127,6 +139,7 @@ class ActionEscalateDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         if not entity_values(tracker, "dispute_number") and undisputed_order_named(tracker, buyer):
             return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)
         pending = tracker.get_slot("pending_action") or ""
@@ -136,20 +149,24 @@ class ActionEscalateDispute(Action):
             # "not acceptable, escalate" when asked to accept a seller's offer: that dispute
             details = services().disputes.dispute_status(buyer, pending.partition(":")[2])
         else:
-            details, asking = _pick(dispatcher, tracker, buyer, "escalate_dispute")
+            details, asking = _pick(dispatcher, _, tracker, buyer, "escalate_dispute")
         if details is None:
             return CLEAR_PENDING + asking
         d = details.dispute
         if d.status is DisputeStatus.ESCALATED:
-            dispatcher.utter_message(text=f"Dispute {d.number} is already with the Dispute Team.")
+            dispatcher.utter_message(text=_("Dispute {number} is already with the Dispute Team.", number=d.number))
             return CLEAR_PENDING
         if d.status is DisputeStatus.AWAITING_SELLER:
-            why = (f"The seller still has {details.seller_days_left} days (until {day(d.seller_deadline)}) to "
-                   "respond; if they don't, the Dispute Team takes over automatically. You can also escalate now.")
+            why = _.plural("The seller still has {count} day (until {date}) to respond; if they don't, the Dispute "
+                           "Team takes over automatically. You can also escalate now.",
+                           "The seller still has {count} days (until {date}) to respond; if they don't, the Dispute "
+                           "Team takes over automatically. You can also escalate now.",
+                           details.seller_days_left, date=_.day(d.seller_deadline))
         else:
-            why = "The Dispute Team will look at the dispute and decide."
-        return ask_yes_no(dispatcher, f"{why} Escalate dispute {d.number} to the Dispute Team now?",
-                           f"escalate:{d.number}", "Yes, escalate", "No, wait")
+            why = _("The Dispute Team will look at the dispute and decide.")
+        return ask_yes_no(dispatcher, why + " " + _("Escalate dispute {number} to the Dispute Team now?",
+                                                    number=d.number),
+                          f"escalate:{d.number}", _("Yes, escalate"), _("No, wait"))
 
 
 class ActionCancelDispute(Action):
@@ -160,21 +177,23 @@ class ActionCancelDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         named = None if entity_values(tracker, "dispute_number") else undisputed_order_named(tracker, buyer)
         if named is not None and "cancel" not in (tracker.latest_message.get("text") or "").lower():
             return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)  # "dispute the dress"
         if named is not None:
-            dispatcher.utter_message(text=f"There is no dispute on the {named.order.item} to cancel.")
+            dispatcher.utter_message(text=_("There is no dispute on the {item} to cancel.", item=named.order.item))
             dispatcher.utter_message(response="utter_faq_cancel_order")
             return CLEAR_PENDING
-        details, asking = _pick(dispatcher, tracker, buyer, "cancel_dispute")
+        details, asking = _pick(dispatcher, _, tracker, buyer, "cancel_dispute")
         if details is None:
             return CLEAR_PENDING + asking
         number = details.dispute.number
         try:
             services().disputes.cancel_dispute(buyer, number, confirmed=False)
         except ConfirmationRequired as warning:
-            return ask_yes_no(dispatcher, warning.message, f"cancel:{number}", "Yes, cancel it", "No, keep it")
+            return ask_yes_no(dispatcher, error_text(_, warning), f"cancel:{number}", _("Yes, cancel it"),
+                              _("No, keep it"))
         return CLEAR_PENDING  # pragma: no cover - cancel without confirmation always asks
 
 
@@ -188,6 +207,7 @@ class ActionModifyDispute(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         number = tracker.get_slot("pending_action") or ""
         details = None
         if tracker.get_slot("awaiting_changes") and number.startswith("modify:"):
@@ -197,19 +217,19 @@ class ActionModifyDispute(Action):
                 undisputed_order_named(tracker, buyer):
             return CLEAR_PENDING + await start_instead(dispatcher, tracker, domain)
         if details is None:
-            details, asking = _pick(dispatcher, tracker, buyer, "modify_dispute")
+            details, asking = _pick(dispatcher, _, tracker, buyer, "modify_dispute")
         if details is None:
             return CLEAR_PENDING + asking
         details.dispute.require_open()
         changes = self._changes(tracker, details)
         if not changes:
-            dispatcher.utter_message(text="What should change? Tell me the new problem (e.g. 'also missing "
-                                          "parts'), what you want (full refund, partial refund of 10, another "
-                                          "item) or type a new description. You can also send more photos.")
+            dispatcher.utter_message(text=_("What should change? Tell me the new problem (e.g. 'also missing "
+                                            "parts'), what you want (full refund, partial refund of 10, another "
+                                            "item) or type a new description. You can also send more photos."))
             return [SlotSet("awaiting_changes", True), SlotSet("pending_action", f"modify:{details.dispute.number}"),
                     SlotSet("awaiting_confirmation", None)]
-        return ask_yes_no(dispatcher, self._describe(changes, details) + " Save this change?",
-                           f"modify:{details.dispute.number}", "Yes, save", "No", changes)
+        return ask_yes_no(dispatcher, self._describe(_, changes, details) + " " + _("Save this change?"),
+                          f"modify:{details.dispute.number}", _("Yes, save"), _("No"), changes)
 
     @staticmethod
     def _changes(tracker, details: DisputeDetails) -> Dict[str, Any]:
@@ -244,18 +264,19 @@ class ActionModifyDispute(Action):
         return changes
 
     @staticmethod
-    def _describe(changes: Dict[str, Any], details: DisputeDetails) -> str:
+    def _describe(_: Translator, changes: Dict[str, Any], details: DisputeDetails) -> str:
         parts = []
         if "problems" in changes:
-            parts.append(f"problem: {problems_text(changes['problems'])}")
+            parts.append(_("problem: {problems}", problems=problems_text(_, changes["problems"])))
         if "resolution" in changes:
-            wanted = RESOLUTION_LABELS[Resolution(changes["resolution"])]
-            if changes.get("refund_amount"):
-                wanted += f" of {changes['refund_amount']} {details.order.currency}"
-            parts.append(f"you want: {wanted}")
+            amount = changes.get("refund_amount")
+            wanted = resolution_text(_, Resolution(changes["resolution"]),
+                                     _.money(amount, details.order.currency) if amount else None)
+            parts.append(_("you want: {wanted}", wanted=wanted))
         if "description" in changes:
-            parts.append(f"description: \"{changes['description'][:200]}\"")
-        return f"Dispute {details.dispute.number} will say " + "; ".join(parts) + "."
+            parts.append(_("description: \"{description}\"", description=changes["description"][:200]))
+        # The changes are a list ("a; b; c") inside one sentence.
+        return _("Dispute {number} will say {changes}.", number=details.dispute.number, changes="; ".join(parts))
 
 
 class ActionConfirmPending(Action):
@@ -268,18 +289,20 @@ class ActionConfirmPending(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         pending = tracker.get_slot("pending_action") or ""
-        kind, _, number = pending.partition(":")
+        kind, _sep, number = pending.partition(":")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         # The typed words decide ("yes cancel", "yep go ahead"); the classifier's affirm/deny when they don't.
         said = answers.yes_or_no(tracker.latest_message.get("text") or "", verb=kind)
         if said is None:
             said = intent == "affirm"
         if kind == "accept" and number:
-            return await self._answer_offer(dispatcher, tracker, buyer, number, said, intent)
+            return await self._answer_offer(dispatcher, _, tracker, buyer, number, said, intent)
         if not said or not number:
-            dispatcher.utter_message(text={"cancel": "OK, your dispute stays open.",
-                                           "escalate": "OK, I won't escalate it."}.get(kind, "OK, nothing changed."))
+            dispatcher.utter_message(text={"cancel": _("OK, your dispute stays open."),
+                                           "escalate": _("OK, I won't escalate it.")}.get(kind,
+                                                                                          _("OK, nothing changed.")))
             return CLEAR_PENDING
         disputes = services().disputes
         if kind == "open":
@@ -287,22 +310,22 @@ class ActionConfirmPending(Action):
             return CLEAR_PENDING + await start_instead(dispatcher, opening, domain)
         if kind == "escalate":
             details = disputes.escalate_dispute(buyer, number)
-            dispatcher.utter_message(text=f"Dispute {number} is now with the Dispute Team. They usually decide "
-                                          "within a few days; I'll keep the status here.")
+            dispatcher.utter_message(text=_("Dispute {number} is now with the Dispute Team. They usually decide "
+                                            "within a few days; I'll keep the status here.", number=number))
         elif kind == "cancel":
             details = disputes.cancel_dispute(buyer, number, confirmed=True)
-            dispatcher.utter_message(text=f"Dispute {number} is cancelled and closed.")
+            dispatcher.utter_message(text=_("Dispute {number} is cancelled and closed.", number=number))
         elif kind == "modify":
             changes = dict(tracker.get_slot("pending_changes") or {})
             details = disputes.modify_dispute(buyer, number, **changes)
-            dispatcher.utter_message(text=f"Saved. {dispute_text(details)}")
+            dispatcher.utter_message(text=_("Saved.") + " " + dispute_text(_, details))
         else:
-            dispatcher.utter_message(text="OK, nothing changed.")
+            dispatcher.utter_message(text=_("OK, nothing changed."))
         return CLEAR_PENDING + [SlotSet("last_dispute", number)]
 
 
     @staticmethod
-    async def _answer_offer(dispatcher, tracker, buyer: str, number: str, said: bool,
+    async def _answer_offer(dispatcher, _: Translator, tracker, buyer: str, number: str, said: bool,
                             intent: Optional[str]) -> List[EventType]:
         """The answer to "Accept the seller's offer?": yes accepts; "not now" leaves the offer open; a no
         ("no, that's not enough") offers the escalation instead."""
@@ -310,11 +333,12 @@ class ActionConfirmPending(Action):
 
         text = answers.normalise(tracker.latest_message.get("text") or "")
         if intent == "stop" or re.search(r"\b(not now|later|think about it|not yet|wait)\b", text):
-            dispatcher.utter_message(text=f"OK, nothing changed: the seller's offer on dispute {number} stays open. "
-                                          "Say 'accept the offer' or 'escalate' when you have decided.")
+            dispatcher.utter_message(text=_("OK, nothing changed: the seller's offer on dispute {number} stays "
+                                            "open. Say 'accept the offer' or 'escalate' when you have decided.",
+                                            number=number))
             return CLEAR_PENDING
         if said and intent != "escalate_dispute" and "escalat" not in text:  # "yes escalate" is no yes to this
-            return CLEAR_PENDING + accept(dispatcher, buyer, number)
+            return CLEAR_PENDING + accept(dispatcher, _, buyer, number)
         return CLEAR_PENDING + await ActionEscalateDispute().run(
             dispatcher, with_entities(tracker, {"entity": "dispute_number", "value": number}), {})
 
@@ -328,11 +352,12 @@ class ActionAttachEvidence(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         metadata = tracker.latest_message.get("metadata") or {}
         new = [a for a in metadata.get("attachments") or [] if isinstance(a, dict) and a.get("sha256")]
         files = list(tracker.get_slot("pending_evidence") or []) + new
         if not files:
-            dispatcher.utter_message(text=NO_FILE_CAME)
+            dispatcher.utter_message(text=_(NO_FILE_CAME))
             return []
         svc = services()
         pending = tracker.get_slot("pending_action") or ""
@@ -340,17 +365,17 @@ class ActionAttachEvidence(Action):
         if tracker.get_slot("awaiting_changes") and pending.startswith("modify:"):
             details = svc.disputes.dispute_status(buyer, pending.split(":", 1)[1])
         else:
-            details, asking = _pick(dispatcher, tracker, buyer, "send_evidence")
+            details, asking = _pick(dispatcher, _, tracker, buyer, "send_evidence")
         if details is None:
             if not any(d.dispute.is_open for d in svc.disputes.list_disputes(buyer)):
-                dispatcher.utter_message(text="To use these files, open a dispute ('open a dispute') and send them "
-                                              "when I ask for photos.")
+                dispatcher.utter_message(text=_("To use these files, open a dispute ('open a dispute') and send "
+                                                "them when I ask for photos."))
                 return [SlotSet("pending_evidence", None)]
             return [SlotSet("pending_evidence", files)] + asking
         number = details.dispute.number
         uploads = [Upload(svc.evidence.get(f["sha256"]), f.get("name")) for f in files]
         added = svc.disputes.add_evidence(buyer, number, uploads)
-        names = ", ".join(e.display_name for e in added) or "nothing new (those files were already there)"
-        dispatcher.utter_message(text=f"Attached to dispute {number}: {names}. The seller and, if it is escalated, "
-                                      "the Dispute Team can see them.")
+        names = ", ".join(e.display_name for e in added) or _("nothing new (those files were already there)")
+        dispatcher.utter_message(text=_("Attached to dispute {number}: {names}. The seller and, if it is "
+                                        "escalated, the Dispute Team can see them.", number=number, names=names))
         return [SlotSet("pending_evidence", None), SlotSet("last_dispute", number)]

@@ -6,7 +6,7 @@ from typing import List
 from rasa_sdk import Action
 from rasa_sdk.events import EventType
 
-from .common import entity_values, needs_buyer, orders_in_words, services
+from .common import entity_values, needs_buyer, orders_in_words, services, translated
 from .replies import orders_text, protection_text
 
 
@@ -16,7 +16,8 @@ class ActionListOrders(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
-        dispatcher.utter_message(text=orders_text(services().disputes.list_orders(buyer)))
+        _ = translated(tracker)
+        dispatcher.utter_message(text=orders_text(_, services().disputes.list_orders(buyer)))
         return []
 
 
@@ -28,6 +29,7 @@ class ActionCheckProtection(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         disputes = services().disputes
         summaries = disputes.list_orders(buyer)
         numbers = entity_values(tracker, "order_number")
@@ -35,9 +37,9 @@ class ActionCheckProtection(Action):
         chosen = [disputes.order_summary(buyer, numbers[0])] if numbers else orders_in_words(tracker, summaries)
         min_days = services().settings.rules.min_protection_days
         if len(chosen) == 1:
-            dispatcher.utter_message(text=protection_text(chosen[0], min_days))
+            dispatcher.utter_message(text=protection_text(_, chosen[0], min_days))
         else:
-            dispatcher.utter_message(text=orders_text(summaries))
-            dispatcher.utter_message(text=f"A dispute can be opened while at least {min_days} days of Buyer "
-                                          "Protection are left.")
+            dispatcher.utter_message(text=orders_text(_, summaries))
+            dispatcher.utter_message(text=_("A dispute can be opened while at least {min_days} days of Buyer "
+                                            "Protection are left.", min_days=min_days))
         return []

@@ -13,8 +13,9 @@ from bot.conversation.draft import VALID_PROBLEMS
 from bot.disputes.inputs import ORDER_NUMBER_DIGITS
 from bot.disputes.matching import match_orders
 from bot.disputes.services import DisputeDetails
+from bot.i18n import N_, Translator
 
-from .common import button, entity_values, follow_up_of, needs_buyer, services, with_entities
+from .common import button, entity_values, follow_up_of, needs_buyer, services, translated, with_entities
 from .dispute_form import ActionStartDispute, answer_again, named_order
 from .disputes import (
     ActionAttachEvidence,
@@ -40,21 +41,25 @@ PICKERS: Dict[str, Type[Action]] = {
 }
 _POSITIONS = {"first": 0, "1st": 0, "1": 0, "one": 0, "top": 0, "second": 1, "2nd": 1, "2": 1, "two": 1,
               "third": 2, "3rd": 2, "3": 2, "three": 2, "fourth": 3, "4th": 3, "4": 3, "last": -1, "bottom": -1}
-MISSED = ("Sorry, I didn't get that. Could you say it another way? For example: 'my earbuds arrived broken' or "
-          "'where is my refund'.")
-WHAT_I_CAN_DO = [button("My orders", "list_orders"), button("Open a dispute", "open_dispute"),
-                 button("Dispute status", "check_dispute_status"), button("Talk to a person", "request_human")]
+MISSED = N_("Sorry, I didn't get that. Could you say it another way? For example: 'my earbuds arrived broken' or "
+            "'where is my refund'.")
 
 
-def offer_dispute(dispatcher, summary) -> List[EventType]:
+def what_i_can_do(_: Translator) -> List[Dict[str, str]]:
+    """The main things the bot does, as buttons."""
+    return [button(_("My orders"), "list_orders"), button(_("Open a dispute"), "open_dispute"),
+            button(_("Dispute status"), "check_dispute_status"), button(_("Talk to a person"), "request_human")]
+
+
+def offer_dispute(dispatcher, _: Translator, summary) -> List[EventType]:
     """An order named on its own: its protection, and (when it can get one) "shall I open a dispute?" as a real
     question, so a typed "yes" opens it."""
     min_days = services().settings.rules.min_protection_days
     if not summary.eligibility.can_open:
-        dispatcher.utter_message(text=protection_text(summary, min_days), buttons=WHAT_I_CAN_DO[2:])
+        dispatcher.utter_message(text=protection_text(_, summary, min_days), buttons=what_i_can_do(_)[2:])
         return []
-    return ask_yes_no(dispatcher, protection_text(summary, min_days) + " Shall I open a dispute for it?",
-                      f"open:{summary.order.number}", "Yes, open a dispute", "No")
+    return ask_yes_no(dispatcher, protection_text(_, summary, min_days) + " " + _("Shall I open a dispute for it?"),
+                      f"open:{summary.order.number}", _("Yes, open a dispute"), _("No"))
 
 
 def previous_message(tracker: Tracker) -> Optional[Dict[str, Any]]:
@@ -137,6 +142,7 @@ class ActionTriage(Action):
 
     @needs_buyer
     async def run(self, dispatcher, tracker, domain, buyer) -> List[EventType]:
+        _ = translated(tracker)
         stay = [SlotSet("can_start_dispute", False)]
         previous = follow_up_of(tracker)
         if previous is not None:
@@ -161,15 +167,15 @@ class ActionTriage(Action):
         if named is not None:
             if named.dispute_number:
                 return await ActionStartDispute().run(dispatcher, tracker, domain)  # tells that dispute's status
-            return stay + offer_dispute(dispatcher, named)
+            return stay + offer_dispute(dispatcher, _, named)
         earlier = previous_message(tracker)
         if answers.resolution_in(text) and earlier is not None and _problems_in(earlier):
             # "my dress faded ... how long does a refund take?" (answered), then "full refund then": the facts
             # are in the message before.
             return await ActionStartDispute().run(dispatcher, with_message(tracker, earlier), domain)
         if pick_for in PICKERS:
-            dispatcher.utter_message(text="I couldn't tell which dispute you mean. Tap one above, or type the item "
-                                          "or the 12-digit dispute number.")
+            dispatcher.utter_message(text=_("I couldn't tell which dispute you mean. Tap one above, or type the "
+                                            "item or the 12-digit dispute number."))
             return stay
-        dispatcher.utter_message(text=MISSED, buttons=WHAT_I_CAN_DO)
+        dispatcher.utter_message(text=_(MISSED), buttons=what_i_can_do(_))
         return stay

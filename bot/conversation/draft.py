@@ -16,8 +16,12 @@ from bot.disputes.inputs import parse_amount, parse_order_number
 from bot.disputes.matching import match_orders, order_by_reference
 from bot.disputes.problems import ProblemCode
 from bot.disputes.services import OrderSummary
+from bot.i18n import DEFAULT, N_, Translator, translator
 
 from . import answers
+
+# The texts below go to the buyer: `understand` writes them with the `_` it is given (English by default).
+ENGLISH = translator(DEFAULT)
 
 # Slot names, in the order the official form asks for them.
 ORDER = "dispute_order"
@@ -35,8 +39,8 @@ VALID_PROBLEMS = frozenset(p.value for p in ProblemCode)
 
 
 SEND_EVIDENCE = "send_evidence"  # the intent a channel sends with stored files in the metadata
-NO_FILE_CAME = ("I didn't get a file. Use the paperclip (Telegram) or the attach button (web chat) to send photos, "
-                "videos or PDFs.")
+NO_FILE_CAME = N_("I didn't get a file. Use the paperclip (Telegram) or the attach button (web chat) to send "
+                  "photos, videos or PDFs.")
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def answers_the_question(turn: Turn) -> bool:
 
 
 def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary],
-               max_files: Optional[int] = None) -> Outcome:
+               max_files: Optional[int] = None, _: Translator = ENGLISH) -> Outcome:
     """What this turn changes in the draft. `orders` are the buyer's orders with eligibility.
 
     The question asked comes first: a typed answer to it ("no photos", "ok yes file it", "half") counts
@@ -138,18 +142,18 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         # Files (or "here are the photos"): nothing else in the draft changes. At the photo question, a typed
         # "I'll send them later" / "no photos" is an answer, whatever the classifier made of "photos".
         if turn.attachments:
-            _attach(turn, draft, out, put, max_files)
+            _attach(turn, draft, out, put, max_files, _)
         else:
-            out.messages.append(NO_FILE_CAME)
+            out.messages.append(_(NO_FILE_CAME))
         return out
 
     if asked == CONFIRM and answers.is_question(turn.text) and not turn.attachments:
-        _question_at_summary(turn, merged, out)
+        _question_at_summary(turn, merged, out, _)
         return out
 
-    _understand_order(turn, asked, draft, orders, out, put)
-    _understand_problems(turn, asked, draft, out, put)
-    _understand_resolution(turn, asked, merged, orders, out, put)
+    _understand_order(turn, asked, draft, orders, out, put, _)
+    _understand_problems(turn, asked, draft, out, put, _)
+    _understand_resolution(turn, asked, merged, orders, out, put, _)
 
     if asked == DESCRIPTION and DESCRIPTION not in out.slots:
         _understand_description(turn, draft, out, put)
@@ -159,15 +163,15 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
             put(DESCRIPTION, described)
 
     if turn.attachments:
-        _attach(turn, draft, out, put, max_files)
+        _attach(turn, draft, out, put, max_files, _)
     elif asked == EVIDENCE:
         said = answers.photos_answer(turn.text) or ("none" if turn.intent == "deny" else None)
         if said:
             put(EVIDENCE, True)
             if said == "later":
-                out.messages.append(LATER_PHOTOS)
+                out.messages.append(_(LATER_PHOTOS))
         elif turn.intent == "affirm":
-            out.messages.append("Go ahead: send the photos or videos here. Say done when you have sent them all.")
+            out.messages.append(_("Go ahead: send the photos or videos here. Say done when you have sent them all."))
     elif draft.get(EVIDENCE) is None and answers.no_photos_mentioned(turn.text):
         put(EVIDENCE, True)  # "... no photos sorry" in a message full of facts
 
@@ -179,18 +183,19 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         if confirmed is True and not changed:
             put(CONFIRM, True)
         elif confirmed is False and not changed:
-            out.messages.append(WHAT_TO_CHANGE)
+            out.messages.append(_(WHAT_TO_CHANGE))
             put(CONFIRM, None)
     return out
 
 
-LATER_PHOTOS = ("OK, let's go on without them for now. Once the dispute is filed, send the photos here any time "
-                "and I'll attach them to it.")
-WHAT_TO_CHANGE = ("No problem. Tell me what to change: the problem, what you want (refund, partial refund, another "
-                  "item), the amount, or the description (\"the description should say ...\").")
+LATER_PHOTOS = N_("OK, let's go on without them for now. Once the dispute is filed, send the photos here any time "
+                   "and I'll attach them to it.")
+WHAT_TO_CHANGE = N_("No problem. Tell me what to change: the problem, what you want (refund, partial refund, another "
+                    "item), the amount, or the description (\"the description should say ...\").")
 
 
-def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any], out: Outcome, put) -> None:
+def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any], out: Outcome, put,
+                         _: Translator = ENGLISH) -> None:
     problems = [p for p in turn.values("problem") if p in VALID_PROBLEMS]
     if out.switched_order and answers.about_choosing_an_order(turn.text):
         problems = [p for p in problems if p != ProblemCode.WRONG_ITEM.value]  # "wrong order, I meant ..."
@@ -241,8 +246,8 @@ def _understand_problems(turn: Turn, asked: Optional[str], draft: Dict[str, Any]
             and answers.resolution_in(turn.text) is None:
         # Their own words for a problem we have no code for: kept as the description, and the closest
         # problem type is asked for.
-        out.messages.append("I couldn't tell which kind of problem that is. Pick the closest one below; I'll keep "
-                            "your words as the description.")
+        out.messages.append(_("I couldn't tell which kind of problem that is. Pick the closest one below; I'll "
+                              "keep your words as the description."))
         put(DESCRIPTION, _with_more_words(draft.get(DESCRIPTION), turn.text))
     elif asked == RECEIVED and not out.switched_order:
         received = _yes_or_no(turn)
@@ -299,31 +304,39 @@ def _understand_description(turn: Turn, draft: Dict[str, Any], out: Outcome, put
     put(DESCRIPTION, answers.new_description(text) or text)
 
 
-def _question_at_summary(turn: Turn, merged: Dict[str, Any], out: Outcome) -> None:
+# The answer to "can I get ... instead?" at the summary, per resolution (what to type to change it included).
+OTHER_RESOLUTION_ANSWERS = {
+    "full_refund": N_("Yes, you can ask for a full refund. Nothing is filed yet: say \"change it to full refund\" "
+                      "(or tap below) and I'll update the summary."),
+    "partial_refund": N_("Yes, you can ask for a partial refund and keep the item. Nothing is filed yet: say "
+                         "\"change it to partial refund\" (or tap below) and I'll update the summary."),
+    "another_item": N_("Yes, you can ask for another item instead. Nothing is filed yet: say \"change it to another "
+                       "item instead\" (or tap below) and I'll update the summary."),
+}
+
+
+def _question_at_summary(turn: Turn, merged: Dict[str, Any], out: Outcome, _: Translator = ENGLISH) -> None:
     """A question at the summary changes nothing; one about another resolution is answered here."""
     wanted = answers.resolution_in(turn.text)
     if wanted and merged.get(RECEIVED) is not False and wanted != merged.get(RESOLUTION):
-        label = {"full_refund": "a full refund", "partial_refund": "a partial refund and keep the item",
-                 "another_item": "another item instead"}[wanted]
-        out.messages.append(f"Yes, you can ask for {label}. Nothing is filed yet: say \"change it to "
-                            f"{label.split(' and')[0].replace('a ', '', 1)}\" (or tap below) and I'll update the "
-                            "summary.")
+        out.messages.append(_(OTHER_RESOLUTION_ANSWERS[wanted]))
         out.offer_resolution = wanted
     else:
         out.unanswered_question = True
 
 
-def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put, max_files: Optional[int] = None) -> None:
+def _attach(turn: Turn, draft: Dict[str, Any], out: Outcome, put, max_files: Optional[int] = None,
+            _: Translator = ENGLISH) -> None:
     """Files sent during the form. The dispute's file limit is checked here, when they arrive, not at filing."""
     kept = list(draft.get("evidence_files") or [])
     room = len(turn.attachments) if max_files is None else max(0, max_files - len(kept))
     taken, refused = list(turn.attachments)[:room], list(turn.attachments)[room:]
     if taken:
-        out.messages.append("Attached: " + ", ".join(a.get("name") or "file" for a in taken) + ".")
+        out.messages.append(_("Attached: {names}.", names=", ".join(a.get("name") or _("file") for a in taken)))
         put("evidence_files", kept + taken)
     if refused:
-        out.messages.append(f"A dispute can have at most {max_files} files, so I didn't attach: "
-                            + ", ".join(a.get("name") or "file" for a in refused) + ".")
+        out.messages.append(_("A dispute can have at most {max_files} files, so I didn't attach: {names}.",
+                              max_files=max_files, names=", ".join(a.get("name") or _("file") for a in refused)))
 
 
 def _yes_or_no(turn: Turn) -> Optional[bool]:
@@ -333,8 +346,17 @@ def _yes_or_no(turn: Turn) -> Optional[bool]:
     return answers.received(turn.text)
 
 
+def reason_text(_: Translator, eligibility: Any) -> str:
+    """Why an order can't get a dispute, in `_`'s language: the reason's catalogue template when the domain gives
+    one (the domain knows no languages), else its English reason."""
+    template = getattr(eligibility, "template", None)
+    if template:
+        return _(template, **(getattr(eligibility, "params", None) or {}))
+    return eligibility.reason
+
+
 def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], orders: Sequence[OrderSummary],
-                      out: Outcome, put) -> None:
+                      out: Outcome, put, _: Translator = ENGLISH) -> None:
     eligible = [s for s in orders if s.eligibility.can_open]
     chosen: Optional[OrderSummary] = None
     by_number = {s.order.number: s for s in orders}
@@ -345,7 +367,7 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
     if numbers:
         chosen = by_number.get(numbers[0])
         if chosen is None:
-            out.messages.append(f"I can't find order {numbers[0]} among your orders.")
+            out.messages.append(_("I can't find order {order_number} among your orders.", order_number=numbers[0]))
     elif asked == ORDER and position is not None and eligible:
         # "the second one": in the list of buttons just shown
         chosen = eligible[position] if -len(eligible) <= position < len(eligible) else None
@@ -364,17 +386,17 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
         if len(matches) == 1:
             chosen = matches[0]
         elif len(matches) > 1:
-            out.messages.append("Which of these do you mean?")
+            out.messages.append(_("Which of these do you mean?"))
             out.order_choices = matches
         elif asked == ORDER:
-            out.messages.append("I couldn't tell which order you mean.")  # the question follows, with buttons
+            out.messages.append(_("I couldn't tell which order you mean."))  # the question follows, with buttons
     if chosen is None:
         return
     if not chosen.eligibility.can_open:
-        out.messages.append(chosen.eligibility.reason)
+        out.messages.append(reason_text(_, chosen.eligibility))
         others = [s for s in eligible if s.order.number != chosen.order.number]
         if others:
-            out.messages.append("You can still open a dispute on one of these:")
+            out.messages.append(_("You can still open a dispute on one of these:"))
             out.order_choices = others
         put(ORDER, None)
         return
@@ -387,7 +409,7 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
 
 
 def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, Any], orders: Sequence[OrderSummary],
-                           out: Outcome, put) -> None:
+                           out: Outcome, put, _: Translator = ENGLISH) -> None:
     named = [r for r in turn.values("resolution") if r in ("full_refund", "partial_refund", "another_item")]
     # A description may say "refund" or "the right one" without asking for anything: there, only a correction
     # ("actually, a replacement instead") counts.
@@ -406,7 +428,7 @@ def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, A
         wanted = "partial_refund"  # "make the refund 12 dollars"
     if merged.get(RECEIVED) is False:
         if wanted and wanted != "full_refund":
-            out.messages.append("When an item never arrived, the dispute asks for a full refund.")
+            out.messages.append(_("When an item never arrived, the dispute asks for a full refund."))
         return
     if wanted is None and amount is not None and asked in (RESOLUTION, AMOUNT, CONFIRM, None, ORDER, PROBLEMS):
         wanted = "partial_refund"
@@ -418,13 +440,13 @@ def _understand_resolution(turn: Turn, asked: Optional[str], merged: Dict[str, A
     if amount is None or merged.get(RESOLUTION) != "partial_refund":
         return
     if price is not None and amount > price:
-        out.messages.append(f"The refund can't be more than the {price} {_currency(orders, merged)} you paid. "
-                            "How much of it do you want back?")
+        out.messages.append(_("The refund can't be more than the {price} you paid. How much of it do you want back?",
+                              price=_.money(price, _currency(orders, merged))))
         put(AMOUNT, None)
     elif price is not None and amount == price:
         put(RESOLUTION, "full_refund")
         put(AMOUNT, None)
-        out.messages.append("That's the whole price, so I've made it a full refund.")
+        out.messages.append(_("That's the whole price, so I've made it a full refund."))
     else:
         put(AMOUNT, f"{amount:.2f}")
 

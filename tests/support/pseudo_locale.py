@@ -5,11 +5,15 @@ English written into the code without `_()` (a sentence a Spanish buyer would ge
 from __future__ import annotations
 
 import contextlib
+import importlib
 import re
 from typing import Iterable, Iterator, List
 
-import bot.i18n.catalogue as catalogue_module
 from bot.i18n import DEFAULT
+
+# The module itself: `import bot.i18n.catalogue as ...` gives the package's `catalogue` function, which
+# bot.i18n re-exports under the module's name.
+catalogue_module = importlib.import_module("bot.i18n.catalogue")
 
 OPEN, CLOSE = "\u27e6", "\u27e7"
 _WRAPPED = re.compile(re.escape(OPEN) + r"[^" + re.escape(OPEN + CLOSE) + r"]*" + re.escape(CLOSE))
