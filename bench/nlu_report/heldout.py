@@ -36,6 +36,7 @@ def run_heldout(
     training_texts = [m.get("text") for m in nlu["full"].training_examples] if nlu else []
     return {
         "path": str(heldout), "sha256": _sha256(heldout), "model": model_path if model else "trained on all data",
+        "model_path": model_path,  # for the other held-out sets, parsed with the same model (not in the report)
         "train_seconds": _r(train_seconds, 2), "load_seconds": _r(load_seconds, 2),
         "parse_seconds": _r(parse_seconds, 3),
         "parse_ms_per_message": _r(1000 * parse_seconds / len(rows), 2) if rows else None,
