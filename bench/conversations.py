@@ -48,6 +48,7 @@ class Conversation:
     known_gap: str = ""  # why the bot does not reach this outcome yet (the tests expect it to fail)
     # What sellers did before the buyer speaks: [{"order": ..., "offer": "partial_refund", "amount": "5"}]
     sellers: List[Dict[str, Any]] = field(default_factory=list)
+    language: str = ""  # a conversation in another language than English: no answer may hold an English sentence
 
 
 @dataclass
@@ -56,7 +57,7 @@ class TurnResult:
     replies: List[str]
     silent: bool
     missing: List[str]  # expected substrings not in the reply
-
+    english: List[str] = field(default_factory=list)  # English sentences in a non-English conversation
 
 @dataclass
 class Result:
@@ -73,12 +74,14 @@ class Result:
 
     @property
     def passed(self) -> bool:
-        return self.outcome_ok and not self.silent_turns and not any(t.missing for t in self.turns)
+        return (self.outcome_ok and not self.silent_turns and not any(t.missing for t in self.turns)
+                and not any(t.english for t in self.turns))
 
     def explain(self) -> str:
         lines = [f"{self.id} ({self.source}):"]
         for t in self.turns:
             mark = "SILENT " if t.silent else ("MISSING " + repr(t.missing) + " " if t.missing else "")
+            mark += ("ENGLISH " + repr(t.english) + " ") if t.english else ""
             lines.append(f"  buyer: {t.say}")
             lines.append(f"    {mark}bot: " + " / ".join(r.replace("\n", " | ") for r in t.replies)[:600])
         if not self.outcome_ok:
@@ -93,7 +96,8 @@ def load_battery(folder: Path = BATTERY) -> List[Conversation]:
             turns = [Turn(t) if isinstance(t, str) else Turn(t["say"], list(t.get("expect") or []))
                      for t in raw["turns"]]
             conversations.append(Conversation(raw["id"], raw["buyer"], turns, raw["outcome"], path.name,
-                                              raw.get("known_gap", ""), list(raw.get("sellers") or [])))
+                                              raw.get("known_gap", ""), list(raw.get("sellers") or []),
+                                              str(raw.get("language") or "")))
     ids = [c.id for c in conversations]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -168,6 +172,9 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
     headers = {"Authorization": f"Bearer {probe.token(conversation.buyer)}"}
     turns: List[TurnResult] = []
     everything: List[str] = []
+    # English in every language: the marketplace's item titles and the buyer's own words quoted back.
+    english_anyway = [s.order.item for s in probe.services.disputes.list_orders(conversation.buyer)] + \
+        [t.say for t in conversation.turns]
     for turn in conversation.turns:
         response = post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": turn.say},
                         headers=headers, timeout=60)
@@ -179,7 +186,12 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
         missing = [e for e in turn.expect if e.lower() not in said]
         # The gateway's own stand-in answer counts as silence: the assistant itself said nothing.
         silent = not messages or response.status_code != 200 or replies == [NO_ANSWER]
-        turns.append(TurnResult(turn.say, replies, silent=silent, missing=missing))
+        english = []
+        if conversation.language and conversation.language != "en":
+            from bench.language_check import english_sentences
+
+            english = [s for reply in replies for s in english_sentences(reply, english_anyway)]
+        turns.append(TurnResult(turn.say, replies, silent=silent, missing=missing, english=english))
         everything += replies
     ok, problem = check_outcome(conversation, before, probe.disputes(conversation.buyer),
                                 probe.handed_off(conversation.buyer, sender), " ".join(everything).lower())
