@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import List, Optional
 
 from .clock import Clock
-from .errors import BuyerNotFound, InvalidInput, LinkCodeInvalid
+from .errors import N_, BuyerNotFound, InvalidInput, LinkCodeInvalid
 from .model import Agent, AgentRole, Buyer
 from .policy import Rules
 from .ports import UnitOfWorkFactory
@@ -65,11 +65,11 @@ class AccountService:
     def create_agent(self, name: str, role: object) -> tuple[Agent, str]:
         """Returns the agent and its token; the token is shown once and only its hash is kept."""
         if not isinstance(name, str) or not 0 < len(name.strip()) <= 80:
-            raise InvalidInput("An agent's name is 1 to 80 characters.")
+            raise InvalidInput(N_("An agent's name is 1 to 80 characters."))
         try:
             agent_role = AgentRole(role)
         except ValueError:
-            raise InvalidInput("The role is one of: agent, dispute_team, admin.") from None
+            raise InvalidInput(N_("The role is one of: agent, dispute_team, admin.")) from None
         token = secrets.token_urlsafe(32)
         with self._uow() as uow:
             agent = uow.agents.add(name.strip(), agent_role, secret_hash(token))

@@ -1,13 +1,29 @@
-"""Domain errors. Each carries a code (stable, for channels and APIs) and a message a buyer can read."""
+"""Domain errors. Each carries a code (stable, for channels and APIs) and a message a buyer can read.
+
+The message is English; `template` (English with `{name}` placeholders) and `params` let a channel show it in the
+buyer's language (`_(exc.template, **exc.params)`), since the domain knows no languages and imports no catalogue.
+"""
 from __future__ import annotations
+
+from typing import Any, Dict
+
+
+def N_(message: str) -> str:
+    """Marks a text for the message catalogue (`make translations` extracts N_ calls); it is translated where it
+    is shown. Local, because the domain must not import bot.i18n."""
+    return message
 
 
 class DomainError(Exception):
     code = "domain_error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, template: str, **params: Any) -> None:
+        # Without params the template is the message as it is (it may hold braces, e.g. a database's words).
+        message = template.format(**params) if params else template
         super().__init__(message)
         self.message = message
+        self.template = template
+        self.params: Dict[str, Any] = params
 
 
 class InvalidInput(DomainError):
@@ -26,21 +42,21 @@ class OrderNotFound(NotFound):
     code = "order_not_found"
 
     def __init__(self, order_number: str) -> None:
-        super().__init__(f"I can't find order {order_number} among your orders.")
+        super().__init__(N_("I can't find order {order_number} among your orders."), order_number=order_number)
 
 
 class DisputeNotFound(NotFound):
     code = "dispute_not_found"
 
     def __init__(self, number: str) -> None:
-        super().__init__(f"I can't find dispute {number} among your disputes.")
+        super().__init__(N_("I can't find dispute {number} among your disputes."), number=number)
 
 
 class BuyerNotFound(NotFound):
     code = "buyer_not_found"
 
     def __init__(self, buyer_id: str) -> None:
-        super().__init__(f"There is no buyer {buyer_id!r}. See `python -m bot buyers`.")
+        super().__init__(N_("There is no buyer {buyer_id!r}. See `python -m bot buyers`."), buyer_id=buyer_id)
 
 
 class RuleViolation(DomainError):
@@ -86,8 +102,8 @@ class ConcurrentUpdate(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This dispute was changed by someone else a moment ago. "
-            "Nothing was saved; please look at it again and retry."
+            N_("This dispute was changed by someone else a moment ago. "
+               "Nothing was saved; please look at it again and retry.")
         )
 
 
@@ -95,4 +111,4 @@ class LinkCodeInvalid(DomainError):
     code = "link_code_invalid"
 
     def __init__(self) -> None:
-        super().__init__("That link code is unknown, already used or expired. Ask for a new one.")
+        super().__init__(N_("That link code is unknown, already used or expired. Ask for a new one."))

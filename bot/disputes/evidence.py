@@ -6,11 +6,9 @@ from typing import Optional, Protocol, Sequence
 
 import filetype
 
-from .errors import EvidenceRejected
+from .errors import N_, EvidenceRejected
 from .inputs import clean_display_name
 from .policy import Rules
-
-_FRIENDLY = "photos (JPEG, PNG, GIF, WebP, HEIC), videos (MP4, MOV, WebM) or PDF"
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,15 @@ def _mb(n: int) -> str:
 def check_upload(upload: Upload, rules: Rules) -> CheckedUpload:
     name = clean_display_name(upload.name) or "file"
     if not isinstance(upload.data, (bytes, bytearray)) or not upload.data:
-        raise EvidenceRejected(f"{name} is empty.")
+        raise EvidenceRejected(N_("{name} is empty."), name=name)
     if len(upload.data) > rules.max_evidence_file_bytes:
-        raise EvidenceRejected(f"{name} is larger than {_mb(rules.max_evidence_file_bytes)}, the limit per file.")
+        raise EvidenceRejected(N_("{name} is larger than {limit}, the limit per file."), name=name,
+                               limit=_mb(rules.max_evidence_file_bytes))
     media_type = sniff_media_type(bytes(upload.data))
     if media_type not in rules.evidence_media_types:
-        raise EvidenceRejected(f"{name} is not a file I can attach. Please send {_FRIENDLY}.")
+        raise EvidenceRejected(N_("{name} is not a file I can attach. "
+                                  "Please send photos (JPEG, PNG, GIF, WebP, HEIC), videos (MP4, MOV, WebM) or PDF."),
+                               name=name)
     return CheckedUpload(bytes(upload.data), media_type, name)
 
 
@@ -67,12 +68,8 @@ def check_dispute_totals(
     count = existing_count + len(new)
     total = existing_bytes + sum(u.size for u in new)
     if count > rules.max_evidence_files_per_dispute:
-        raise EvidenceRejected(
-            f"A dispute can have at most {rules.max_evidence_files_per_dispute} files; "
-            f"it has {existing_count} already."
-        )
+        raise EvidenceRejected(N_("A dispute can have at most {limit} files; it has {count} already."),
+                               limit=rules.max_evidence_files_per_dispute, count=existing_count)
     if total > rules.max_evidence_bytes_per_dispute:
-        raise EvidenceRejected(
-            f"A dispute's files can total at most {_mb(rules.max_evidence_bytes_per_dispute)}; "
-            f"{_mb(existing_bytes)} are used already."
-        )
+        raise EvidenceRejected(N_("A dispute's files can total at most {limit}; {used} are used already."),
+                               limit=_mb(rules.max_evidence_bytes_per_dispute), used=_mb(existing_bytes))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Dict, Optional, Tuple
 
-from .errors import DisputeClosed, InvalidInput, InvalidTransition
+from .errors import N_, DisputeClosed, InvalidInput, InvalidTransition
 from .problems import ProblemCode
 
 
@@ -41,6 +41,22 @@ OPEN_STATUSES = frozenset(
         DisputeStatus.ESCALATED,
     }
 )
+
+# One whole sentence per status a closed dispute can be in (what a buyer is told when changing it, or opening a
+# second dispute on its order), so each translates as one sentence; the English reads "is resolved" etc.
+_CLOSED = {
+    DisputeStatus.RESOLVED: N_("Dispute {number} is resolved and can no longer be changed."),
+    DisputeStatus.CLOSED_FOR_SELLER: N_("Dispute {number} is closed for seller and can no longer be changed."),
+    DisputeStatus.CANCELLED: N_("Dispute {number} is cancelled and can no longer be changed."),
+}
+HAD_DISPUTE = {
+    DisputeStatus.RESOLVED: N_("Order {order} already had a dispute ({number}), now resolved; "
+                               "it can't be opened again."),
+    DisputeStatus.CLOSED_FOR_SELLER: N_("Order {order} already had a dispute ({number}), now closed for seller; "
+                                        "it can't be opened again."),
+    DisputeStatus.CANCELLED: N_("Order {order} already had a dispute ({number}), now cancelled; "
+                                "it can't be opened again."),
+}
 
 
 class ActorKind(str, Enum):
@@ -154,21 +170,22 @@ class Claim:
         problems = tuple(dict.fromkeys(problems))  # de-duplicate, keep the buyer's order
         if not received:
             if problems and problems != (ProblemCode.NOT_RECEIVED,):
-                raise InvalidInput(
+                raise InvalidInput(N_(
                     "If the item never arrived, the problem is 'item not received'; "
                     "other problems need the item in hand."
-                )
+                ))
             problems = (ProblemCode.NOT_RECEIVED,)
             if resolution is not Resolution.FULL_REFUND:
-                raise InvalidInput("When an item was not received, the only resolution is a full refund.")
+                raise InvalidInput(N_("When an item was not received, the only resolution is a full refund."))
         else:
             if not problems:
-                raise InvalidInput("Tell me at least one problem with the item you received.")
+                raise InvalidInput(N_("Tell me at least one problem with the item you received."))
             if ProblemCode.NOT_RECEIVED in problems:
-                raise InvalidInput("You said you received the item, so 'not received' can't be one of the problems.")
+                raise InvalidInput(
+                    N_("You said you received the item, so 'not received' can't be one of the problems."))
         if resolution is Resolution.PARTIAL_REFUND:
             if refund_amount is None:
-                raise InvalidInput("A partial refund needs an amount.")
+                raise InvalidInput(N_("A partial refund needs an amount."))
             check_refund_amount(refund_amount, price)
         else:
             refund_amount = None
@@ -177,9 +194,9 @@ class Claim:
 
 def check_refund_amount(amount: Decimal, price: Decimal) -> None:
     if not amount.is_finite() or amount <= 0:
-        raise InvalidInput("The refund amount must be more than zero.")
+        raise InvalidInput(N_("The refund amount must be more than zero."))
     if amount > price:
-        raise InvalidInput(f"The refund amount can't be more than the {price} you paid.")
+        raise InvalidInput(N_("The refund amount can't be more than the {price} you paid."), price=price)
 
 
 @dataclass
@@ -209,9 +226,7 @@ class Dispute:
 
     def require_open(self) -> None:
         if not self.is_open:
-            raise DisputeClosed(
-                f"Dispute {self.number} is {self.status.value.replace('_', ' ')} and can no longer be changed."
-            )
+            raise DisputeClosed(_CLOSED[self.status], number=self.number)
 
     def modify(self, claim: Claim, now: datetime, seller_window: timedelta) -> None:
         self.require_open()
@@ -226,7 +241,7 @@ class Dispute:
     def escalate(self, now: datetime) -> None:
         self.require_open()
         if self.status is DisputeStatus.ESCALATED:
-            raise InvalidTransition(f"Dispute {self.number} is already with the Dispute Team.")
+            raise InvalidTransition(N_("Dispute {number} is already with the Dispute Team."), number=self.number)
         self.status = DisputeStatus.ESCALATED
         self.escalated_at = now
 
@@ -241,7 +256,7 @@ class Dispute:
     def _require_seller_turn(self) -> None:
         self.require_open()
         if self.status is not DisputeStatus.AWAITING_SELLER:
-            raise InvalidTransition(f"Dispute {self.number} is not waiting for the seller's answer.")
+            raise InvalidTransition(N_("Dispute {number} is not waiting for the seller's answer."), number=self.number)
 
     def seller_accepts(self, now: datetime) -> None:
         self._require_seller_turn()
@@ -256,12 +271,12 @@ class Dispute:
         self._require_seller_turn()
         if offer.resolution is Resolution.PARTIAL_REFUND:
             if offer.amount is None:
-                raise InvalidInput("A partial refund offer needs an amount.")
+                raise InvalidInput(N_("A partial refund offer needs an amount."))
             check_refund_amount(offer.amount, price)
         elif offer.resolution is Resolution.ANOTHER_ITEM:
             offer = SellerOffer(Resolution.ANOTHER_ITEM, None)
         else:
-            raise InvalidInput("A seller can offer a partial refund or another item; to refund in full, accept.")
+            raise InvalidInput(N_("A seller can offer a partial refund or another item; to refund in full, accept."))
         self.status = DisputeStatus.SELLER_OFFERED
         self.seller_offer = offer
         self.seller_note = note
@@ -269,7 +284,7 @@ class Dispute:
     def buyer_accepts_offer(self, now: datetime) -> SellerOffer:
         self.require_open()
         if self.status is not DisputeStatus.SELLER_OFFERED or self.seller_offer is None:
-            raise InvalidTransition(f"There is no seller offer to accept on dispute {self.number}.")
+            raise InvalidTransition(N_("There is no seller offer to accept on dispute {number}."), number=self.number)
         offer = self.seller_offer
         self._resolve(now, "Buyer accepted the seller's offer.")
         return offer
@@ -277,7 +292,7 @@ class Dispute:
     def decide(self, now: datetime, in_buyers_favour: bool, note: str) -> None:
         self.require_open()
         if self.status is not DisputeStatus.ESCALATED:
-            raise InvalidTransition("The Dispute Team decides only escalated disputes.")
+            raise InvalidTransition(N_("The Dispute Team decides only escalated disputes."))
         if in_buyers_favour:
             self._resolve(now, note)
         else:

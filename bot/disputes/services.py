@@ -5,10 +5,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from .clock import Clock
 from .errors import (
+    N_,
     ConcurrentUpdate,
     DisputeAlreadyExists,
     DisputeNotFound,
@@ -28,6 +29,7 @@ from .inputs import (
     parse_resolution,
 )
 from .model import (
+    HAD_DISPUTE,
     Actor,
     Agent,
     AgentRole,
@@ -57,8 +59,14 @@ class ConfirmationRequired(RuleViolation):
 @dataclass(frozen=True)
 class Eligibility:
     can_open: bool
-    reason: str = ""  # why not, for the buyer
+    reason: str = ""  # why not, for the buyer (English: template with params)
     code: str = ""
+    template: str = ""  # the reason's catalogue text, for a channel to translate
+    params: Dict[str, Any] = field(default_factory=dict)
+
+
+def _refusal(code: str, template: str, **params: Any) -> Eligibility:
+    return Eligibility(False, template.format(**params), code, template, params)
 
 
 @dataclass(frozen=True)
@@ -84,22 +92,29 @@ def eligibility(order: Order, existing: Optional[Dispute], now: datetime, rules:
     """Whether a buyer may open a dispute on an order now, and if not, why (the first reason that applies)."""
     if existing is not None:
         if existing.is_open:
-            return Eligibility(False, f"Order {order.number} already has an open dispute ({existing.number}).",
-                               DisputeAlreadyExists.code)
-        return Eligibility(False, f"Order {order.number} already had a dispute ({existing.number}), now "
-                                  f"{existing.status.value.replace('_', ' ')}; it can't be opened again.",
-                           DisputeAlreadyExists.code)
+            return _refusal(DisputeAlreadyExists.code, N_("Order {order} already has an open dispute ({number})."),
+                            order=order.number, number=existing.number)
+        return _refusal(DisputeAlreadyExists.code, HAD_DISPUTE[existing.status], order=order.number,
+                        number=existing.number)
     if order.status is OrderStatus.AWAITING_SHIPMENT or order.protection_ends_at is None:
-        return Eligibility(False, f"Order {order.number} has not shipped yet, so Buyer Protection has not started. "
-                                  "You can cancel the order instead.", ProtectionNotStarted.code)
+        return _refusal(ProtectionNotStarted.code, N_("Order {order} has not shipped yet, so Buyer Protection has not "
+                                                      "started. You can cancel the order instead."), order=order.number)
     left = days_left(order.protection_ends_at, now)
     if order.protection_ends_at - now < rules.min_protection_days * DAY:
+        # Whole sentences per case (not a glued "why"), so each translates as one.
         if left == 0:
-            why = "Buyer Protection for this order has ended"
+            template = N_("Buyer Protection for this order has ended; a dispute needs at least {needed} days. "
+                          "You can still contact the seller directly.")
+        elif left == 1:
+            template = N_("Only {left} day of Buyer Protection are left; a dispute needs at least {needed} days. "
+                          "You can still contact the seller directly.")
         else:
-            why = f"Only {left} day{'s' if left != 1 else ''} of Buyer Protection are left"
-        return Eligibility(False, f"{why}; a dispute needs at least {rules.min_protection_days} days. "
-                                  "You can still contact the seller directly.", ProtectionTooShort.code)
+            template = N_("Only {left} days of Buyer Protection are left; a dispute needs at least {needed} days. "
+                          "You can still contact the seller directly.")
+        params: Dict[str, Any] = {"needed": rules.min_protection_days}
+        if left:
+            params["left"] = left
+        return _refusal(ProtectionTooShort.code, template, **params)
     return Eligibility(True)
 
 
@@ -143,7 +158,7 @@ class DisputeService:
             for item in uow.evidence.list_for_dispute(_id(dispute)):
                 if item.id == evidence_id:
                     return item, self._storage.get(item.sha256)
-        raise InvalidInput("That file is not part of this dispute.")
+        raise InvalidInput(N_("That file is not part of this dispute."))
 
     # ---- drafts: forms started and not filed ------------------------------------------------------
 
@@ -153,7 +168,7 @@ class DisputeService:
         """Keeps what the buyer has said so far about a dispute on one of their orders (replacing the last)."""
         number = parse_order_number(order_number)
         if not isinstance(fields, dict) or len(repr(fields)) > self.MAX_DRAFT_CHARS:
-            raise InvalidInput("A draft is a small set of fields.")
+            raise InvalidInput(N_("A draft is a small set of fields."))
         with self._uow() as uow:
             self._own_order(uow, buyer_id, number)
             uow.drafts.save(DisputeDraft(buyer_id, number, fields, self._clock.now()))
@@ -202,13 +217,13 @@ class DisputeService:
         `actor` is who acts for the buyer (a help-desk agent); by default the buyer. It goes into the history."""
         number = parse_order_number(order_number)
         if not isinstance(received, bool):
-            raise InvalidInput("Please say whether the item arrived: yes or no.")
+            raise InvalidInput(N_("Please say whether the item arrived: yes or no."))
         parsed_problems = parse_problems(problems)
         parsed_resolution = parse_resolution(resolution)
         amount = parse_amount(refund_amount) if refund_amount not in (None, "") else None
         text = clean_description(description, self.rules.max_description_chars)
         if submission_key is not None and (not isinstance(submission_key, str) or not 0 < len(submission_key) <= 128):
-            raise InvalidInput("A submission key is 1 to 128 characters.")
+            raise InvalidInput(N_("A submission key is 1 to 128 characters."))
         uploads = [check_upload(u, self.rules) for u in evidence]
         check_dispute_totals(0, 0, uploads, self.rules)
 
@@ -227,7 +242,8 @@ class DisputeService:
                         return self._details(uow, same, self._clock.now())
                 existing = uow.disputes.get_by_order(order.id)
                 now = self._clock.now()
-                raise DisputeAlreadyExists(eligibility(order, existing, now, self.rules).reason) from None
+                verdict = eligibility(order, existing, now, self.rules)
+                raise DisputeAlreadyExists(verdict.template, **verdict.params) from None
 
     def _open(self, buyer_id, number, received, problems, resolution, amount, text, uploads, submission_key, actor):
         now = self._clock.now()
@@ -237,13 +253,13 @@ class DisputeService:
                 same = uow.disputes.get_by_submission_key(buyer_id, submission_key)
                 if same is not None:
                     if same.order_id != order.id:
-                        raise InvalidInput("This submission was already used for another order.")
+                        raise InvalidInput(N_("This submission was already used for another order."))
                     return self._details(uow, same, now)
             verdict = eligibility(order, uow.disputes.get_by_order(order.id), now, self.rules)
             if not verdict.can_open:
                 error = {DisputeAlreadyExists.code: DisputeAlreadyExists,
                          ProtectionNotStarted.code: ProtectionNotStarted}.get(verdict.code, ProtectionTooShort)
-                raise error(verdict.reason)
+                raise error(verdict.template, **verdict.params)
             claim = Claim.build(received=received, problems=problems, resolution=resolution,
                                 refund_amount=amount, description=text, price=order.price)
             dispute = uow.disputes.add(Dispute(
@@ -311,7 +327,7 @@ class DisputeService:
                 price=order.price,
             )
             if claim == old and not checked:
-                raise InvalidInput("That is what the dispute already says; nothing to change.")
+                raise InvalidInput(N_("That is what the dispute already says; nothing to change."))
             actor = actor or Actor.buyer(buyer_id)
             if claim != old:
                 dispute.modify(claim, now, self.rules.seller_response_days * DAY)
@@ -340,9 +356,9 @@ class DisputeService:
             dispute.require_open()
             if confirmed is not True:
                 raise ConfirmationRequired(
-                    f"If you cancel dispute {dispute.number}, it is closed for good and the platform can no "
-                    "longer help with this order, even if the seller never solves the problem. "
-                    "Do you really want to cancel it?"
+                    N_("If you cancel dispute {number}, it is closed for good and the platform can no "
+                       "longer help with this order, even if the seller never solves the problem. "
+                       "Do you really want to cancel it?"), number=dispute.number
                 )
             dispute.cancel(now)
             self._event(uow, dispute, Actor.buyer(buyer_id), "cancelled", {}, now)
@@ -415,7 +431,7 @@ class DisputeService:
                note: object = "") -> DisputeDetails:
         """The Dispute Team's verdict on an escalated dispute. refund_amount None means a full refund."""
         if agent.role not in (AgentRole.DISPUTE_TEAM, AgentRole.ADMIN):
-            raise NotAllowed("Only the Dispute Team can decide a dispute.")
+            raise NotAllowed(N_("Only the Dispute Team can decide a dispute."))
         amount = parse_amount(refund_amount) if refund_amount not in (None, "") else None
         text = clean_description(note, self.rules.max_description_chars)
         now = self._clock.now()
@@ -568,10 +584,10 @@ def _new_dispute_number() -> str:
 
 def _dispute_number(value: object) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise InvalidInput("A dispute number has 12 digits.")
+        raise InvalidInput(N_("A dispute number has 12 digits."))
     text = "".join(str(value).split())
     if not (text.isascii() and text.isdigit() and len(text) == 12):
-        raise InvalidInput("A dispute number has 12 digits.")
+        raise InvalidInput(N_("A dispute number has 12 digits."))
     return text
 
 
