@@ -12,9 +12,13 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import anyio
+
+from bot.i18n import DEFAULT, N_, Translator, translator
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,7 @@ class PushEvent:
     actor_kind: str
     actor_name: str
     detail: dict[str, Any] = field(default_factory=dict)
+    language: str = DEFAULT  # the buyer's (buyers.language): the news is written in it
 
 
 @dataclass(frozen=True)
@@ -50,53 +55,126 @@ class PushStore(Protocol):
     def retryable(self, channel: str, max_attempts: int, limit: int) -> list[Recipient]: ...
 
 
-def _money(detail: dict[str, Any], currency: str) -> str:
+def _money(_: Translator, detail: dict[str, Any], currency: str) -> str:
     amount = detail.get("amount")
-    return f"{amount} {currency}" if amount else ""
+    if not amount:
+        return ""
+    if _.language == DEFAULT:
+        return f"{amount} {currency}"  # as English news always read
+    try:
+        return _.money(Decimal(str(amount)), currency)
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency}"
+
+
+def _day(_: Translator, value: Any) -> str:
+    if _.language != DEFAULT:
+        try:
+            return _.day(date.fromisoformat(str(value)))
+        except ValueError:
+            pass
+    return str(value)
+
+
+# Every message is one whole sentence per event and variant (a translator sees the sentence, never fragments glued
+# in code); `{number}` and `{item}` name the dispute, `{note}` is the seller's or the Dispute Team's own words.
+ACCEPTED = N_("Dispute {number} ({item}): the seller accepted your request.")
+REJECTED = {
+    False: N_("Dispute {number} ({item}): the seller rejected your request. You can escalate it to the Dispute Team "
+              "now: say 'escalate'."),
+    True: N_("Dispute {number} ({item}): the seller rejected your request: \"{note}\". You can escalate it to the "
+             "Dispute Team now: say 'escalate'."),
+}
+OFFERED = {
+    ("full_refund", False): N_("Dispute {number} ({item}): the seller offered a full refund. You can accept it, or "
+                               "escalate to the Dispute Team."),
+    ("full_refund", True): N_("Dispute {number} ({item}): the seller offered a full refund (\"{note}\"). You can "
+                              "accept it, or escalate to the Dispute Team."),
+    ("partial_refund", False): N_("Dispute {number} ({item}): the seller offered a partial refund of {amount}. You "
+                                  "can accept it, or escalate to the Dispute Team."),
+    ("partial_refund", True): N_("Dispute {number} ({item}): the seller offered a partial refund of {amount} "
+                                 "(\"{note}\"). You can accept it, or escalate to the Dispute Team."),
+    ("another_item", False): N_("Dispute {number} ({item}): the seller offered to send another item. You can accept "
+                                "it, or escalate to the Dispute Team."),
+    ("another_item", True): N_("Dispute {number} ({item}): the seller offered to send another item (\"{note}\"). "
+                               "You can accept it, or escalate to the Dispute Team."),
+    (None, False): N_("Dispute {number} ({item}): the seller offered a solution. You can accept it, or escalate to "
+                      "the Dispute Team."),
+    (None, True): N_("Dispute {number} ({item}): the seller offered a solution (\"{note}\"). You can accept it, or "
+                     "escalate to the Dispute Team."),
+}
+ESCALATED_LATE = N_("Dispute {number} ({item}): the seller did not answer in time, so it is now with the Dispute "
+                    "Team.")
+DECIDED = {
+    (True, False): N_("Dispute {number} ({item}): the Dispute Team decided in your favour."),
+    (True, True): N_("Dispute {number} ({item}): the Dispute Team decided in your favour. Note: \"{note}\""),
+    (False, False): N_("Dispute {number} ({item}): the Dispute Team sided with the seller."),
+    (False, True): N_("Dispute {number} ({item}): the Dispute Team sided with the seller. Note: \"{note}\""),
+}
+REFUND = {
+    False: N_("Dispute {number} ({item}): a refund of {amount} was issued."),
+    True: N_("Dispute {number} ({item}): a refund of {amount} was issued; expect it by {day}."),
+}
+# (An agent's own actions are never pushed, but for a decision: the agent tells the buyer in the conversation.)
+BY_OTHERS = {
+    "escalated": N_("Dispute {number} ({item}): it was escalated to the Dispute Team."),
+    "opened": N_("Dispute {number} ({item}): it was filed for you. I'll tell you here when the seller answers."),
+    "modified": N_("Dispute {number} ({item}): it was updated."),
+    "cancelled": N_("Dispute {number} ({item}): it was cancelled."),
+    "evidence_added": N_("Dispute {number} ({item}): new files were added."),
+}
+ACCEPT_OFFER = N_("Accept the offer")
+ESCALATE = N_("Escalate")
 
 
 def push_text(event: PushEvent) -> str | None:
-    """What the buyer is told about an event, or None for events the buyer caused (they saw the answer)."""
+    """What the buyer is told about an event, in the buyer's language, or None for events the buyer caused (they
+    saw the answer)."""
     if event.actor_kind == "buyer":
         return None
     if event.actor_kind == "agent" and event.action != "decided":
         return None  # the agent tells the buyer in the conversation they are handling
-    head = f"Dispute {event.dispute_number} ({event.item[:60]}): "
+    _ = translator(event.language)
     d = event.detail
-    by_agent = f" {event.actor_name} from our help desk" if event.actor_kind == "agent" and event.actor_name else ""
-    texts = {
-        "seller_accepted": "the seller accepted your request.",
-        "seller_rejected": "the seller rejected your request"
-                           + (f": \"{d.get('note')}\"" if d.get("note") else "") + ". You can escalate it to "
-                           "the Dispute Team now: say 'escalate'.",
-        "seller_offered": "the seller offered " + ({
-            "full_refund": "a full refund", "partial_refund": f"a partial refund of {_money(d, event.currency)}",
-            "another_item": "to send another item"}.get(str(d.get("resolution")), "a solution"))
-            + (f" (\"{d.get('note')}\")" if d.get("note") else "") + ". You can accept it, or escalate to the "
-            "Dispute Team.",
-        "escalated": "the seller did not answer in time, so it is now with the Dispute Team."
-                     if event.actor_kind == "system" else f"it was escalated to the Dispute Team{by_agent}.",
-        "decided": ("the Dispute Team decided in your favour." if d.get("in_buyers_favour")
-                    else "the Dispute Team sided with the seller.")
-                   + (f" Note: \"{d.get('note')}\"" if d.get("note") else ""),
-        "refund_issued": f"a refund of {_money(d, event.currency)} was issued"
-                         + (f"; expect it by {d.get('expected_by')}." if d.get("expected_by") else "."),
-        "opened": f"it was filed for you{by_agent}. I'll tell you here when the seller answers.",
-        "modified": f"it was updated{by_agent}.",
-        "cancelled": f"it was cancelled{by_agent}.",
-        "evidence_added": f"new files were added{by_agent}.",
-    }
-    text = texts.get(event.action)
-    return head + text if text else None
+    note = d.get("note")
+    base: dict[str, Any] = {"number": event.dispute_number, "item": event.item[:60]}
+    if note:
+        base["note"] = note
+    action = event.action
+    if action == "seller_accepted":
+        return _(ACCEPTED, **base)
+    if action == "seller_rejected":
+        return _(REJECTED[bool(note)], **base)
+    if action == "seller_offered":
+        resolution = str(d.get("resolution"))
+        kind = resolution if resolution in ("full_refund", "partial_refund", "another_item") else None
+        if kind == "partial_refund":
+            base["amount"] = _money(_, d, event.currency)
+        return _(OFFERED[(kind, bool(note))], **base)
+    if action == "escalated" and event.actor_kind == "system":
+        return _(ESCALATED_LATE, **base)
+    if action == "decided":
+        return _(DECIDED[(bool(d.get("in_buyers_favour")), bool(note))], **base)
+    if action == "refund_issued":
+        base.pop("note", None)
+        base["amount"] = _money(_, d, event.currency)
+        if d.get("expected_by"):
+            base["day"] = _day(_, d.get("expected_by"))
+        return _(REFUND[bool(d.get("expected_by"))], **base)
+    if action in BY_OTHERS:
+        base.pop("note", None)
+        return _(BY_OTHERS[action], **base)
+    return None
 
 
 def push_buttons(event: PushEvent) -> list[dict[str, str]]:
     """Buttons sent with the news: the answers to a seller's offer (payloads the dialogue handles)."""
     if event.action != "seller_offered" or event.actor_kind != "seller":
         return []
+    _ = translator(event.language)
     entities = json.dumps({"dispute_number": event.dispute_number}, separators=(",", ":"))
-    return [{"title": "Accept the offer", "payload": f"/accept_offer{entities}"},
-            {"title": "Escalate", "payload": f"/escalate_dispute{entities}"}]
+    return [{"title": _(ACCEPT_OFFER), "payload": f"/accept_offer{entities}"},
+            {"title": _(ESCALATE), "payload": f"/escalate_dispute{entities}"}]
 
 
 # (external_id, text), or (external_id, text, buttons) for news with buttons (push_buttons)

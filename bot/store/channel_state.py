@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.disputes.clock import Clock
+from bot.i18n import DEFAULT, supported
 from bot.notifications.push import PushEvent, Recipient
 
 from . import tables as t
@@ -23,10 +24,16 @@ WEB_SESSIONS_MAX = 5
 
 
 def _event_query(*extra):
-    """An event with what its news needs: the dispute's buyer and number, the order's item and currency."""
+    """An event with what its news needs: the dispute's buyer and number, the order's item and currency, and the
+    buyer's language (the news is written in it). The caller's select_from joins the buyers table (_with_buyer)."""
     e, d, o = t.dispute_events, t.disputes, t.orders
     return select(e.c.id, d.c.buyer_id, d.c.number, o.c.item, o.c.currency, e.c.action, e.c.actor_kind,
-                  e.c.actor_name, e.c.detail, *extra)
+                  e.c.actor_name, e.c.detail, t.buyers.c.language.label("buyer_language"), *extra)
+
+
+def _with_buyer(joined):
+    # An outer join: news is sent even if the buyer's row were missing (in English then).
+    return joined.outerjoin(t.buyers, t.buyers.c.id == t.disputes.c.buyer_id)
 
 
 class SqlChannelState:
@@ -74,7 +81,7 @@ class SqlChannelState:
             after = self._cursor(conn, channel)
             rows = conn.execute(
                 _event_query()
-                .select_from(e.join(d, d.c.id == e.c.dispute_id).join(o, o.c.id == d.c.order_id))
+                .select_from(_with_buyer(e.join(d, d.c.id == e.c.dispute_id).join(o, o.c.id == d.c.order_id)))
                 .where(e.c.id > after).order_by(e.c.id).limit(limit)).all()
         return [_event(r) for r in rows]
 
@@ -121,8 +128,8 @@ class SqlChannelState:
         with self._engine.begin() as conn:
             rows = conn.execute(
                 _event_query(p.c.external_id)
-                .select_from(p.join(e, e.c.id == p.c.event_id).join(d, d.c.id == e.c.dispute_id)
-                             .join(o, o.c.id == d.c.order_id))
+                .select_from(_with_buyer(p.join(e, e.c.id == p.c.event_id).join(d, d.c.id == e.c.dispute_id)
+                                         .join(o, o.c.id == d.c.order_id)))
                 .where(and_(p.c.channel == channel, p.c.status == "failed", p.c.attempts < max_attempts))
                 .order_by(e.c.id).limit(limit)).all()
             return [Recipient(_event(r), r.external_id) for r in rows]
@@ -131,4 +138,5 @@ class SqlChannelState:
 def _event(row) -> PushEvent:
     return PushEvent(event_id=row.id, buyer_id=row.buyer_id, dispute_number=row.number, item=row.item,
                      currency=row.currency, action=row.action, actor_kind=row.actor_kind,
-                     actor_name=row.actor_name or "", detail=dict(row.detail or {}))
+                     actor_name=row.actor_name or "", detail=dict(row.detail or {}),
+                     language=supported(row.buyer_language) or DEFAULT)
