@@ -234,8 +234,10 @@ def build_gateway(settings: Settings, services: Optional[Services] = None) -> Ga
         sio, settings.agent_webhook_url if settings.agent_webhook_secret else None, settings.agent_webhook_secret,
         http, queue)
     offered = OfferedPayloads(services.offered_buttons)
+    languages = ConversationLanguages(services.languages)
+    # The help desk tells buyers things (their place in the queue, an agent joining) in the conversation's language.
     relay = Relay(rasa, offered, services.transcripts, services.handoffs,
-                  HandoffIntake(services.handoffs, queue, notifier), ConversationLanguages(services.languages))
+                  HandoffIntake(services.handoffs, queue, notifier, languages.current), languages)
     web_channel = web.WebChannel(services, relay, sio)
     telegram_channel = None
     if settings.telegram_token:
@@ -244,7 +246,8 @@ def build_gateway(settings: Settings, services: Optional[Services] = None) -> Ga
         telegram_channel = telegram.TelegramChannel(
             services, relay, secret, send_only=not settings.gateway_background_jobs,
             bot_class=telegram_patches.bot_class(settings.telegram_patches))
-    helpdesk = HelpDesk(services, relay, Deliveries([web_channel, telegram_channel]), notifier, queue)
+    helpdesk = HelpDesk(services, relay, Deliveries([web_channel, telegram_channel]), notifier, queue,
+                        languages.current)
     agent_api.register_agent_socket(sio, services.accounts, queue)
     return Gateway(settings=settings, services=services, http=http, rasa=rasa, offered=offered, relay=relay,
                    queue=queue, notifier=notifier, web=web_channel, socketio_app=web_channel.asgi_app(),

@@ -61,10 +61,11 @@ class ConversationLanguages:
         await anyio.to_thread.run_sync(self._memory.set, conversation_id, buyer_id, state)
         self._remember(conversation_id, state, state.language if buyer_id else None)
 
-    async def current(self, conversation_id: str, buyer_id: Optional[str]) -> str:
-        """The conversation's language for a message outside a turn (an agent's, the bot taking over again)."""
+    async def current(self, conversation_id: str, buyer_id: Optional[str], fallback: Optional[str] = None) -> str:
+        """The conversation's language for a message outside a turn (an agent's, the bot taking over again).
+        `fallback`: a channel's hint (Telegram's language_code) for a conversation with no language yet."""
         state, remembered = await self._known(conversation_id, buyer_id)
-        return supported(state.language) or supported(remembered) or DEFAULT
+        return supported(state.language) or supported(remembered) or supported(fallback) or DEFAULT
 
     async def for_turn(self, conversation_id: str, buyer_id: Optional[str], text: str, *, hint: Optional[str] = None,
                        typed: bool = True) -> TurnLanguage:

@@ -47,9 +47,10 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import payload_key
 from bot.channels.relay import Relay
-from bot.disputes.errors import EvidenceRejected, LinkCodeInvalid
+from bot.disputes.errors import DomainError, EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
-from bot.i18n import DEFAULT, N_, SUPPORTED, translator
+from bot.i18n import DEFAULT, N_, SUPPORTED, supported, translator
+from bot.i18n.catalogue import Translator
 from bot.services import Services
 from bot.tokens import TELEGRAM_WEBHOOK_SECRET, internal_token
 
@@ -77,16 +78,31 @@ COMMANDS = [
 COMMAND_INTENTS = {"help": "/help", "orders": "/list_orders", "status": "/check_dispute_status",
                    "agent": "/request_human", "cancel": "/stop"}
 
-NOT_LINKED = ("To see your orders and disputes here, link your marketplace account: open My Account > "
+# Buyer-facing texts, in English; each is translated where it is sent, into the conversation's language (or the
+# user's Telegram interface language before there is a conversation).
+NOT_LINKED = N_("To see your orders and disputes here, link your marketplace account: open My Account > "
               "Telegram on the marketplace to get a link code, then send /start CODE here. Until then I can "
               "answer general questions.")
-APOLOGY = ("Sorry, something went wrong on my side. Please send your message again in a minute, or send "
+APOLOGY = N_("Sorry, something went wrong on my side. Please send your message again in a minute, or send "
            "/agent to reach a person.")
-ONLY_PRIVATE = "I can only help in a private chat, so your orders stay private. Open a chat with me directly."
-UNSUPPORTED = ("I can read text, photos, videos and documents (PDF). Please type your question, or send "
+ONLY_PRIVATE = N_("I can only help in a private chat, so your orders stay private. Open a chat with me directly.")
+UNSUPPORTED = N_("I can read text, photos, videos and documents (PDF). Please type your question, or send "
                "/help to see what I can do.")
-EDITED = "I can't change what I already read. Please send the correction as a new message."
-NOT_YOURS = "This button is not for you: it was offered in another chat, so I can't act on it."
+EDITED = N_("I can't change what I already read. Please send the correction as a new message.")
+NOT_YOURS = N_("This button is not for you: it was offered in another chat, so I can't act on it.")
+# NOT_LINKED follows these two in the same message (its own msgid, so translators see each sentence once).
+HELLO = N_("Hi! I help with orders, disputes and refunds.")
+FILES_NEED_LINK = N_("I can only attach files to your disputes once your account is linked.")
+LINK_INVALID = N_("That link code is not valid or has expired. Get a new one from My Account > Telegram on the "
+                  "marketplace, then send /start CODE.")
+LINKED = N_("Your Telegram account is now linked to your marketplace account.")
+UNKNOWN_COMMAND = N_("I don't know that command. Send /help to see what I can do.")
+TOO_LONG = N_("That's a long message: I read the first {limit} characters.")
+EXPIRED = N_("This button has expired. Please type your answer instead.")
+NOT_ATTACHED = N_("I couldn't attach that: {reason}")
+CHOOSE = N_("Choose:")
+AGENT_SAYS = N_("{name} (help desk): {text}")
+AGENT = N_("Agent")
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per read: a slow link still gets a 20 MB file through
 
 
@@ -157,7 +173,14 @@ def unusable(update: object) -> str | None:
 
 
 def _too_large(name: str, limit: int) -> EvidenceRejected:
-    return EvidenceRejected(f"{name} is larger than {limit // (1024 * 1024)} MB, the limit per file.")
+    # The domain's message for a file too large (bot.disputes.evidence.check_upload), so it translates the same.
+    return EvidenceRejected(N_("{name} is larger than {limit}, the limit per file."), name=name,
+                            limit=f"{limit // (1024 * 1024)} MB")
+
+
+def error_text(_: Translator, exc: DomainError) -> str:
+    """A domain error's message in the translator's language."""
+    return _(exc.template, **exc.params)
 
 
 class ChatOrderProcessor(BaseUpdateProcessor):
@@ -340,7 +363,9 @@ class TelegramChannel:
 
     # ---- sending -------------------------------------------------------------------------------
 
-    async def send_text(self, chat_id: int | str, text: str, buttons: Sequence[dict[str, str]] = ()) -> None:
+    async def send_text(self, chat_id: int | str, text: str, buttons: Sequence[dict[str, str]] = (),
+                        language: str = DEFAULT) -> None:
+        """`text` as it is (already in the buyer's language); `language` is for the words added to buttons alone."""
         chunks = split_text(text, MAX_MESSAGE_CHARS, _escaped_len)
         markup = None
         if buttons:
@@ -351,7 +376,7 @@ class TelegramChannel:
             await bot.send_message(int(chat_id), html.escape(chunk, quote=False), parse_mode=ParseMode.HTML,
                                    reply_markup=markup if i == len(chunks) - 1 else None)
         if markup is not None and not chunks:
-            await bot.send_message(int(chat_id), "Choose:", reply_markup=markup)
+            await bot.send_message(int(chat_id), translator(language)(CHOOSE), reply_markup=markup)
 
     async def push(self, external_id: str, text: str, buttons: Sequence[dict[str, str]] = ()) -> None:
         """Sender for bot.notifications.push.Notifier: the external id of a Telegram identity is the user's
@@ -362,24 +387,50 @@ class TelegramChannel:
             return
         user_id = int(external_id)
         message = {"text": text, "buttons": list(buttons)}
-        conversation = conversation_id(user_id, await self._buyer(user_id))
+        buyer = await self._buyer(user_id)
+        conversation = conversation_id(user_id, buyer)
         await anyio.to_thread.run_sync(self._offered.remember, conversation, [message])
-        await self._render(user_id, [message])
+        await self._render(user_id, [message], await self._conversation_language(conversation, buyer))
 
     async def deliver_to_conversation(self, conversation: str, messages: list[dict[str, Any]]) -> None:
         """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""
         chat_id = chat_of(conversation)
         if chat_id is not None:
-            await self._render(chat_id, messages)
+            buyer = conversation.split(":", 2)[2]
+            await self._render(chat_id, messages,
+                               await self._conversation_language(conversation, None if buyer == "guest" else buyer))
 
-    async def _render(self, chat_id: int, messages: list[dict[str, Any]]) -> None:
+    async def _conversation_language(self, conversation: str, buyer: str | None, hint: str | None = None) -> str:
+        """The conversation's language; the hint (Telegram's language_code) while it has none. English if the
+        store cannot tell: a message in English is better than none."""
+        try:
+            return await self._relay.languages.current(conversation, buyer, fallback=hint)
+        except Exception:
+            log.warning("telegram: could not read the language of %s", conversation, exc_info=True)
+            return supported(hint) or DEFAULT
+
+    async def _language(self, user: Any, buyer: str | None = None, *, look_up: bool = True) -> Translator:
+        """The translator for a text of the channel's own to this user: the conversation's language, else the
+        user's Telegram interface language. `look_up`: find the user's buyer first (not known yet)."""
+        if look_up:
+            try:
+                buyer = await self._buyer(user.id)
+            except Exception:
+                log.warning("telegram: could not read the buyer of a user", exc_info=True)
+                return translator(user.language_code)
+        return translator(await self._conversation_language(conversation_id(user.id, buyer), buyer,
+                                                            user.language_code))
+
+    async def _render(self, chat_id: int, messages: list[dict[str, Any]], language: str = DEFAULT) -> None:
+        _ = translator(language)
         for message in messages:
             buttons = [{"title": str(b.get("title") or "?"),
                         "data": CALLBACK_PREFIX + payload_key(str(b.get("payload") or ""))}
                        for b in message.get("buttons") or [] if isinstance(b, dict) and b.get("payload")]
             text = message.get("text") or ""
             if message.get("sender") == "agent":
-                text = f"{message.get('agent_name') or 'Agent'} (help desk): {text}"
+                # The agent's own words stay as written; the label around them is in the buyer's language.
+                text = _(AGENT_SAYS, name=message.get("agent_name") or _(AGENT), text=text)
             image = message.get("image")
             if image:
                 try:
@@ -388,7 +439,7 @@ class TelegramChannel:
                     log.warning("telegram: could not send image %s: %s", image, exc)
                     text = f"{text}\n{image}".strip()
             if text or buttons:
-                await self.send_text(chat_id, text, buttons)
+                await self.send_text(chat_id, text, buttons, language)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int):
@@ -413,10 +464,12 @@ class TelegramChannel:
                         language_hint: str | None = None) -> None:
         """`language_hint`: the user's Telegram interface language (User.language_code), a hint only."""
         async with self._typing(chat_id):
-            exchange = await self._relay.turn(conversation_id(user_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
+            conversation = conversation_id(user_id, buyer)
+            exchange = await self._relay.turn(conversation, text, channel=CHANNEL, buyer_id=buyer,
                                               attachments=attachments, from_channel=from_channel,
                                               language_hint=language_hint)
-        await self._render(chat_id, exchange.replies)
+        await self._render(chat_id, exchange.replies,
+                           await self._conversation_language(conversation, buyer, language_hint))
 
     # ---- handlers ------------------------------------------------------------------------------
 
@@ -435,17 +488,19 @@ class TelegramChannel:
                 linked: str = await anyio.to_thread.run_sync(self._services.accounts.redeem_link_code, code, CHANNEL,
                                                              str(user.id))
             except LinkCodeInvalid:
-                await self.send_text(chat.id, "That link code is not valid or has expired. Get a new one from "
-                                              "My Account > Telegram on the marketplace, then send /start CODE.")
+                _ = await self._language(user)
+                await self.send_text(chat.id, _(LINK_INVALID))
                 return
             log.info("telegram user linked to a buyer account (update %s)", update.update_id)
-            await self.send_text(chat.id, "Your Telegram account is now linked to your marketplace account.")
+            _ = await self._language(user, linked, look_up=False)
+            await self.send_text(chat.id, _(LINKED))
             await self._converse(chat.id, user.id, "/greet", linked, from_channel=True,
                                  language_hint=user.language_code)
             return
         buyer = await self._buyer(user.id)
         if buyer is None:
-            await self.send_text(chat.id, "Hi! I help with orders, disputes and refunds. " + NOT_LINKED)
+            _ = await self._language(user, None, look_up=False)
+            await self.send_text(chat.id, _(HELLO) + " " + _(NOT_LINKED))
             return
         await self._converse(chat.id, user.id, "/greet", buyer, from_channel=True, language_hint=user.language_code)
 
@@ -461,15 +516,17 @@ class TelegramChannel:
                              from_channel=True, language_hint=user.language_code)
 
     async def _on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.send_text(update.effective_chat.id, "I don't know that command. Send /help to see what I can do.")
+        _ = await self._language(update.effective_user)
+        await self.send_text(update.effective_chat.id, _(UNKNOWN_COMMAND))
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user
         text = update.effective_message.text or ""
-        if len(text) > MAX_INPUT_CHARS:
-            await self.send_text(chat.id, f"That's a long message: I read the first {MAX_INPUT_CHARS} characters.")
-            text = text[:MAX_INPUT_CHARS]
         buyer = await self._buyer(user.id)
+        if len(text) > MAX_INPUT_CHARS:
+            _ = await self._language(user, buyer, look_up=False)
+            await self.send_text(chat.id, _(TOO_LONG, limit=MAX_INPUT_CHARS))
+            text = text[:MAX_INPUT_CHARS]
         # Typed text never reaches Rasa as an intent (the relay's payload guard): only offered payloads do.
         await self._converse(chat.id, user.id, text, buyer, language_hint=user.language_code)
 
@@ -480,7 +537,7 @@ class TelegramChannel:
             # A private chat's id is its user's: the tap is on a message of someone else's chat, whose buttons
             # were offered to that user only (and the answer would go to that chat).
             log.warning("telegram update %s: a button of another chat tapped; refused", update.update_id)
-            await query.answer(NOT_YOURS)
+            await query.answer((await self._language(user))(NOT_YOURS))
             return
         buyer = await self._buyer(user.id)
         conversation = conversation_id(user.id, buyer)
@@ -489,7 +546,7 @@ class TelegramChannel:
                                                  data[len(CALLBACK_PREFIX):]) if data.startswith(CALLBACK_PREFIX) \
             else None
         if payload is None:
-            await query.answer("This button has expired. Please type your answer instead.")
+            await query.answer((await self._language(user, buyer, look_up=False))(EXPIRED))
             return
         await query.answer()
         if query.message is not None:
@@ -502,9 +559,9 @@ class TelegramChannel:
     async def _on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         buyer = await self._buyer(user.id)
+        _ = await self._language(user, buyer, look_up=False)
         if buyer is None:
-            await self.send_text(chat.id, "I can only attach files to your disputes once your account is linked. "
-                                 + NOT_LINKED)
+            await self.send_text(chat.id, _(FILES_NEED_LINK) + " " + _(NOT_LINKED))
             return
         if message.photo:
             item, name = message.photo[-1], f"photo-{message.message_id}.jpg"
@@ -518,7 +575,7 @@ class TelegramChannel:
                 data = await self._download(item, name, rules.max_evidence_file_bytes)
             checked = check_upload(Upload(data, name), rules)
         except EvidenceRejected as exc:
-            await self.send_text(chat.id, f"I couldn't attach that: {exc}")
+            await self.send_text(chat.id, _(NOT_ATTACHED, reason=error_text(_, exc)))
             return
         sha256 = await anyio.to_thread.run_sync(self._services.evidence.put, checked.data)
         await self._converse(chat.id, user.id, EVIDENCE_INTENT, buyer, from_channel=True,
@@ -546,13 +603,17 @@ class TelegramChannel:
         return bytes(data)
 
     async def _on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.send_text(update.effective_chat.id, EDITED)
+        _ = await self._language(update.effective_user)
+        await self.send_text(update.effective_chat.id, _(EDITED))
 
     async def _on_unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.send_text(update.effective_chat.id, UNSUPPORTED)
+        _ = await self._language(update.effective_user)
+        await self.send_text(update.effective_chat.id, _(UNSUPPORTED))
 
     async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.send_text(update.effective_chat.id, ONLY_PRIVATE)
+        # A group's conversation is nobody's: the user's Telegram language, not a private chat's.
+        user = update.effective_user
+        await self.send_text(update.effective_chat.id, translator(user.language_code if user else None)(ONLY_PRIVATE))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = getattr(update, "update_id", None)
@@ -560,7 +621,9 @@ class TelegramChannel:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is not None and chat.type == "private":
             with contextlib.suppress(Exception):
-                await self.send_text(chat.id, APOLOGY)
+                user = update.effective_user if isinstance(update, Update) else None
+                _ = await self._language(user) if user is not None else translator(None)
+                await self.send_text(chat.id, _(APOLOGY))
 
 
 router = APIRouter()

@@ -21,25 +21,30 @@ A socket.io frame or polling POST over MAX_FRAME_BYTES ends its connection: HTTP
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import secrets
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import parse_qs
 
 import anyio
 import socketio
+from babel.messages.extract import extract
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from bot.channels.auth import current_buyer
 from bot.channels.relay import Relay
 from bot.disputes.accounts import secret_hash
-from bot.disputes.errors import EvidenceRejected
+from bot.disputes.errors import DomainError, EvidenceRejected
 from bot.disputes.evidence import Upload, check_upload
+from bot.i18n import DEFAULT, N_, supported, translator
+from bot.i18n.catalogue import Translator
 from bot.services import Services
 from bot.settings import Settings
 
@@ -51,7 +56,15 @@ MAX_MESSAGE_CHARS = 4000
 MAX_FRAME_BYTES = 64 * 1024  # one socket.io frame or polling POST
 DRAIN_SECONDS, DRAIN_BYTES = 1.0, 16 * 1024 * 1024  # what is read and dropped of a POST refused as too large
 HISTORY_LIMIT = 200
-SIGNED_OUT = "Your sign-in has expired; reload the page."
+# Buyer-facing texts in English, translated where they are sent (the conversation's language, else the page's).
+SIGNED_OUT = N_("Your sign-in has expired; reload the page.")
+NOT_RECOGNISED = N_("Your chat session was not recognised; reload the page.")
+MESSAGE_LENGTH = N_("Messages are 1 to {limit} characters.")
+SIGN_IN_TO_ATTACH = N_("Sign in to attach files to a dispute.")
+NOT_YOUR_SESSION = N_("This chat session is not yours; reload the page.")
+AGENT_SAYS = N_("{name} (help desk): {text}")
+AGENT = N_("Agent")
+WIDGET_JS = Path(__file__).resolve().parents[1] / "web" / "widget.js"
 EVIDENCE_INTENT = "/send_evidence"
 
 
@@ -90,12 +103,34 @@ def _quick_replies(buttons: List[Dict[str, str]]) -> List[Dict[str, str]]:
     return [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
 
 
-def rasa_format(message: Dict[str, Any]) -> Dict[str, Any]:
+def error_text(_: Translator, exc: DomainError) -> str:
+    """A domain error's message in the translator's language."""
+    return _(exc.template, **exc.params)
+
+
+@functools.cache
+def widget_msgids() -> tuple:
+    """The texts the widget shows, as written in its `t("...")` calls (read once per process, as `make
+    translations` extracts them), so the server can send their translations without a list kept by hand."""
+    with WIDGET_JS.open("rb") as js:
+        found = list(extract("javascript", js, keywords={"t": None}, comment_tags=()))
+    return tuple(dict.fromkeys(message for _line, message, _comments, _context in found if isinstance(message, str)))
+
+
+def widget_strings(language: str) -> Dict[str, str]:
+    """The widget's texts in a language: English text -> translation (English where there is none)."""
+    _ = translator(language)
+    return {message: _(message) for message in widget_msgids()}
+
+
+def rasa_format(message: Dict[str, Any], _: Optional[Translator] = None) -> Dict[str, Any]:
     """Exactly what Rasa's socketio channel emits as `bot_uttered`: rasa-webchat recognises a message by its
     exact keys ({text}, {text, quick_replies}, {attachment}), so nothing else may be added."""
+    _ = _ or translator(DEFAULT)
     text = message.get("text") or ""
     if message.get("sender") == "agent":
-        text = f"{message.get('agent_name') or 'Agent'} (help desk): {text}"
+        # The agent's words stay as written; the label around them is in the buyer's language.
+        text = _(AGENT_SAYS, name=message.get("agent_name") or _(AGENT), text=text)
     if message.get("image") and not text and not message.get("buttons"):
         return {"attachment": {"type": "image", "payload": {"src": message["image"]}}}
     if message.get("buttons"):
@@ -247,7 +282,8 @@ class WebChannel:
         if expires_at is None or time.time() < expires_at:
             return False
         log.info("web socket of buyer %s disconnected: its token expired", session.get("buyer"))
-        await self.sio.emit("error_message", {"text": SIGNED_OUT}, to=sid)
+        _ = translator(await self._session_language(session))
+        await self.sio.emit("error_message", {"text": _(SIGNED_OUT)}, to=sid)
         eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
         await self.sio.disconnect(sid)
         engine_socket = self.sio.eio.sockets.get(eio_sid)
@@ -296,8 +332,10 @@ class WebChannel:
         # A transcript id: a whole number within PostgreSQL's INTEGER (True is an int to Python; 10**30 overflows).
         after = last_id if type(last_id) is int and 0 < last_id < 2**31 else 0
         history = await self._relay.history(conversation_id(session_id, buyer), after, HISTORY_LIMIT)
+        language = await self._session_language(session)
         shown: Dict[str, Any] = {"session_id": session_id, "signed_in": buyer is not None, "limits": self.limits,
-                                 "messages": [widget_format(m) for m in history]}
+                                 "messages": [widget_format(m) for m in history], "language": language,
+                                 "strings": widget_strings(language)}
         if issued_secret:
             shown["session_secret"] = issued_secret  # sent once; the widget keeps it beside the session id
         await self.sio.emit("history", shown, to=sid)
@@ -310,12 +348,13 @@ class WebChannel:
         data = data if isinstance(data, dict) else {}
         text = data.get("message")
         if not session_id or (data.get("session_id") and data.get("session_id") != session_id):
-            await self.sio.emit("error_message", {"text": "Your chat session was not recognised; reload the page."},
-                                to=sid)
+            _ = translator(await self._session_language(session))
+            await self.sio.emit("error_message", {"text": _(NOT_RECOGNISED)}, to=sid)
             return
         if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
+            _ = translator(await self._session_language(session))
             await self.sio.emit("error_message", {
-                "text": f"Messages are 1 to {MAX_MESSAGE_CHARS} characters.", "client_id": _client_id(data)},
+                "text": _(MESSAGE_LENGTH, limit=MAX_MESSAGE_CHARS), "client_id": _client_id(data)},
                 to=sid)
             return
         await self.converse(session_id, session["buyer"], text, client_id=_client_id(data),
@@ -325,13 +364,19 @@ class WebChannel:
                        from_channel: bool = False, attachments: Optional[List[Dict[str, str]]] = None,
                        language_hint: Optional[str] = None) -> None:
         await self.sio.emit("bot_typing", {"typing": True}, room=session_id)
-        exchange = await self._relay.turn(conversation_id(session_id, buyer), text, channel=CHANNEL, buyer_id=buyer,
+        conversation = conversation_id(session_id, buyer)
+        before = await self.language(conversation, buyer, language_hint)
+        exchange = await self._relay.turn(conversation, text, channel=CHANNEL, buyer_id=buyer,
                                           attachments=attachments or (), from_channel=from_channel,
                                           language_hint=language_hint)
         if exchange.buyer is not None:
             stored = {**widget_format(exchange.buyer), "client_id": client_id if isinstance(client_id, str) else None}
             await self.sio.emit("user_stored", stored, room=session_id)
-        await self.deliver(session_id, exchange.replies)
+        after = await self.language(conversation, buyer, language_hint)
+        if after != before:
+            # The turn changed the conversation's language ("en español", the menu): the widget relabels itself.
+            await self.sio.emit("strings", {"language": after, "strings": widget_strings(after)}, room=session_id)
+        await self.deliver(session_id, exchange.replies, after)
 
     async def push(self, external_id: str, text: str, buttons: Sequence[Dict[str, str]] = ()) -> None:
         """Sender for bot.notifications.push.Notifier: the external id is one of the buyer's chat sessions. The news
@@ -340,20 +385,40 @@ class WebChannel:
         buyer = await anyio.to_thread.run_sync(self._services.web_sessions.owner, external_id)
         if buyer is None:
             return  # a session that is no longer a buyer's gets no news
-        stored = await self._relay.news(conversation_id(external_id, buyer),
-                                        [{"text": text, "buttons": list(buttons), "image": None}])
-        await self.deliver(external_id, stored)
+        conversation = conversation_id(external_id, buyer)
+        stored = await self._relay.news(conversation, [{"text": text, "buttons": list(buttons), "image": None}])
+        await self.deliver(external_id, stored, await self.language(conversation, buyer))
 
     async def deliver_to_conversation(self, conversation: str, messages: List[Dict[str, Any]]) -> None:
         """Messages written outside a buyer's turn (a help-desk agent, the bot taking over again)."""
         session_id = session_of(conversation)
         if session_id is not None:
-            await self.deliver(session_id, messages)
+            owner = conversation.split(":")[1]
+            buyer = None if owner == "guest" else owner
+            await self.deliver(session_id, messages, await self.language(conversation, buyer))
 
-    async def deliver(self, session_id: str, messages: List[Dict[str, Any]]) -> None:
-        """To every tab of the session: `bot_uttered` for Rasa-protocol clients, `bot_message` for the widget."""
+    async def language(self, conversation: str, buyer: Optional[str], hint: Optional[str] = None) -> str:
+        """The conversation's language (the page's or browser's `hint` while it has none); English if the store
+        cannot tell, since an English message is better than none."""
+        try:
+            return await self._relay.languages.current(conversation, buyer, fallback=hint)
+        except Exception:
+            log.warning("web: could not read the language of %s", conversation, exc_info=True)
+            return supported(hint) or DEFAULT
+
+    async def _session_language(self, session: Dict[str, Any]) -> str:
+        """A socket's language: its conversation's, else what the page said (`lang` of session_request)."""
+        if session.get("session_id"):
+            return await self.language(conversation_id(session["session_id"], session.get("buyer")),
+                                       session.get("buyer"), session.get("lang"))
+        return supported(session.get("lang")) or DEFAULT
+
+    async def deliver(self, session_id: str, messages: List[Dict[str, Any]], language: str = DEFAULT) -> None:
+        """To every tab of the session: `bot_uttered` for Rasa-protocol clients, `bot_message` for the widget.
+        `language`: the conversation's, for the label on an agent's message (the messages are already in it)."""
+        _ = translator(language)
         for message in messages:
-            await self.sio.emit("bot_uttered", rasa_format(message), room=session_id)
+            await self.sio.emit("bot_uttered", rasa_format(message, _), room=session_id)
             await self.sio.emit("bot_message", widget_format(message), room=session_id)
         await self.sio.emit("bot_typing", {"typing": False}, room=session_id)
 
@@ -363,23 +428,28 @@ router = APIRouter()
 
 @router.post("/api/widget/uploads")
 async def upload_evidence(request: Request, file: UploadFile = File(...), session_id: str = Form(...),
+                          lang: Optional[str] = Form(None),
                           buyer: Optional[str] = Depends(current_buyer)) -> JSONResponse:
     """Evidence from the widget: checked again here (type from the bytes, size), stored, then sent to Rasa as
-    `/send_evidence` in the buyer's conversation; the bot's answer arrives over the socket."""
+    `/send_evidence` in the buyer's conversation; the bot's answer arrives over the socket. Errors are in the
+    conversation's language, else the page's (`lang`, as the widget sends it) or the browser's."""
     gateway = request.app.state.gateway
     channel: WebChannel = gateway.web
+    hint = lang if supported(lang) else request.headers.get("accept-language", "").split(",")[0].split(";")[0]
     if buyer is None:
-        return JSONResponse({"error": "Sign in to attach files to a dispute."}, status_code=401)
+        return JSONResponse({"error": translator(hint)(SIGN_IN_TO_ATTACH)}, status_code=401)
     owned = SESSION_ID.match(session_id or "") and await anyio.to_thread.run_sync(
         gateway.services.web_sessions.owner_is, session_id, buyer)
     if not owned:
-        return JSONResponse({"error": "This chat session is not yours; reload the page."}, status_code=403)
+        # Not this buyer's session: its conversation's language is none of their business.
+        return JSONResponse({"error": translator(hint)(NOT_YOUR_SESSION)}, status_code=403)
     rules = gateway.services.settings.rules
     data = await file.read(rules.max_evidence_file_bytes + 1)
     try:
         checked = check_upload(Upload(data, file.filename), rules)
     except EvidenceRejected as exc:
-        return JSONResponse({"error": str(exc)}, status_code=422)
+        _ = translator(await channel.language(conversation_id(session_id, buyer), buyer, hint))
+        return JSONResponse({"error": error_text(_, exc)}, status_code=422)
     sha256 = await anyio.to_thread.run_sync(gateway.services.evidence.put, checked.data)
     attachment = {"sha256": sha256, "name": checked.display_name}
     await channel.converse(session_id, buyer, EVIDENCE_INTENT, from_channel=True, attachments=[attachment])

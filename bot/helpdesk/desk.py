@@ -15,7 +15,7 @@ import anyio
 
 from bot.disputes.errors import NotAllowed
 from bot.disputes.model import Agent, AgentRole, DisputeStatus
-from bot.helpdesk.intake import BACK_TO_BOT, Notify
+from bot.helpdesk.intake import BACK_TO_BOT, LanguageOf, Notify, english, language_of
 from bot.helpdesk.labels import (
     action_label,
     form_labels,
@@ -39,10 +39,20 @@ from bot.helpdesk.views import (
     QueueItem,
     SellerOffer,
 )
+from bot.i18n import N_, Translator, translator
 
 log = logging.getLogger(__name__)
 
 Deliver = Callable[[Handoff, List[Dict[str, Any]]], Awaitable[None]]
+
+# What the buyer is told, in the conversation's language. The agent's own words are never translated.
+JOINED = N_("{agent} from our help desk has joined the conversation.")
+BACK_SHOWN = N_("(back to the assistant)")
+ACTED = {"file_dispute": N_("I filed dispute {number} for you."),
+         "modify_dispute": N_("I updated dispute {number}."),
+         "escalate_dispute": N_("I escalated dispute {number} to the Dispute Team.")}
+DECIDED_FOR_BUYER = N_("The Dispute Team decided dispute {number}: in your favour.")
+DECIDED_CLOSED = N_("The Dispute Team decided dispute {number}: closed.")
 
 
 def _run(fn, *args, **kwargs):
@@ -50,7 +60,9 @@ def _run(fn, *args, **kwargs):
 
 
 class HelpDesk:
-    def __init__(self, services: Any, relay: Any, deliver: Deliver, notify: Notify, queue: HandoffQueue) -> None:
+    def __init__(self, services: Any, relay: Any, deliver: Deliver, notify: Notify, queue: HandoffQueue,
+                 language: LanguageOf = english) -> None:
+        self._language = language
         self._services = services
         self._store = services.handoffs
         self._relay = relay  # bot.channels.relay.Relay: the bot taking over again is a turn like any other
@@ -137,9 +149,12 @@ class HelpDesk:
         handoff = await _run(self._store.claim, handoff_id, agent)
         await _run(self._store.audit, agent, "claim", handoff.id)
         await self._notify("handoff.claimed", {"handoff_id": handoff.id, "agent": agent.name})
-        await self._say_to_buyer(handoff, f"{agent.name} from our help desk has joined the conversation.",
-                                 sender="bot")
+        _ = await self._buyers_language(handoff)
+        await self._say_to_buyer(handoff, _(JOINED, agent=agent.name), sender="bot")
         return handoff
+
+    async def _buyers_language(self, handoff: Handoff) -> Translator:
+        return translator(await language_of(self._language, handoff.conversation_id, handoff.buyer_id))
 
     async def _held(self, agent: Agent, handoff_id: int) -> Handoff:
         handoff = await _run(self._store.get, handoff_id)
@@ -184,7 +199,7 @@ class HelpDesk:
         text = BACK_TO_BOT + (json.dumps(entities, separators=(",", ":")) if entities else "")
         exchange = await self._relay.turn(
             handoff.conversation_id, text, channel=handoff.channel, buyer_id=handoff.buyer_id, from_channel=True,
-            shown="(back to the assistant)",
+            shown=(await self._buyers_language(handoff))(BACK_SHOWN),
             handoff={"agent": agent_name, "note": handoff.release_note, "disputes": list(dispute_numbers)})
         try:
             await self._deliver(handoff, exchange.replies)
@@ -240,11 +255,12 @@ class HelpDesk:
         number = details.dispute.number
         await _run(self._store.audit, agent, action, handoff.id, number, {"status": details.dispute.status.value})
         status = details.dispute.status
-        words = {"file_dispute": f"I filed dispute {number} for you.",
-                 "modify_dispute": f"I updated dispute {number}.",
-                 "escalate_dispute": f"I escalated dispute {number} to the Dispute Team.",
-                 "decide_dispute": f"The Dispute Team decided dispute {number}: "
-                                   + ("in your favour." if status is DisputeStatus.RESOLVED else "closed.")}
-        await self._say_to_buyer(handoff, words[action], sender="agent", agent_name=agent.name)
+        if action == "decide_dispute":
+            template = DECIDED_FOR_BUYER if status is DisputeStatus.RESOLVED else DECIDED_CLOSED
+        else:
+            template = ACTED[action]
+        # Written for the agent by the desk (not the agent's own words), so in the buyer's language.
+        _ = await self._buyers_language(handoff)
+        await self._say_to_buyer(handoff, _(template, number=number), sender="agent", agent_name=agent.name)
         return DisputeActed(number=number, status=status.value, status_label=status_label(status),
                             order=details.order.number)

@@ -13,18 +13,42 @@ import anyio
 
 from bot.helpdesk.model import Handoff, HandoffReason
 from bot.helpdesk.queue import HandoffQueue
+from bot.i18n import DEFAULT, N_, translator
 
 log = logging.getLogger(__name__)
 
 BACK_TO_BOT = "/back_to_bot"
 Notify = Callable[[str, Dict[str, Any]], Awaitable[None]]
+# The language of a conversation (conversation id, buyer id) -> "es": bot.channels.languages.ConversationLanguages
+# .current, passed in by the composition root. What the buyer is told is in it; what agents read stays English.
+LanguageOf = Callable[[str, Optional[str]], Awaitable[str]]
+
+QUEUED_NEXT = N_("A person from our help desk will answer here. You are next in line; you can keep writing and they "
+                 "will see it.")
+QUEUED_AT = N_("A person from our help desk will answer here. You are number {position} in the queue; you can keep "
+               "writing and they will see it.")
+BACK_TO_ASSISTANT = N_("Back to the assistant")
+
+
+async def english(conversation_id: str, buyer_id: Optional[str]) -> str:
+    return DEFAULT
+
+
+async def language_of(language: LanguageOf, conversation_id: str, buyer_id: Optional[str]) -> str:
+    """The conversation's language; English if it cannot be read (a message in English is better than none)."""
+    try:
+        return await language(conversation_id, buyer_id)
+    except Exception:
+        log.warning("could not read the language of %s", conversation_id, exc_info=True)
+        return DEFAULT
 
 
 class HandoffIntake:
-    def __init__(self, handoffs: Any, queue: HandoffQueue, notify: Notify) -> None:
+    def __init__(self, handoffs: Any, queue: HandoffQueue, notify: Notify, language: LanguageOf = english) -> None:
         self._store = handoffs
         self._queue = queue
         self._notify = notify
+        self._language = language
 
     async def request(self, conversation_id: str, channel: str, buyer_id: Optional[str], reason: str,
                       draft: Dict[str, Any]) -> Dict[str, Any]:
@@ -39,10 +63,9 @@ class HandoffIntake:
         if new:
             log.info("hand-off %s queued (%s, %s)", handoff.id, channel, why.value)
             await self._notify("handoff.created", (await self._queue.item(handoff, position)).dict())
-        place = "next in line" if position == 1 else f"number {position} in the queue"
-        return {"text": f"A person from our help desk will answer here. You are {place}; you can keep writing "
-                        "and they will see it.",
-                "buttons": [{"title": "Back to the assistant", "payload": BACK_TO_BOT}], "image": None}
+        _ = translator(await language_of(self._language, conversation_id, buyer_id))
+        text = _(QUEUED_NEXT) if position == 1 else _(QUEUED_AT, position=position)
+        return {"text": text, "buttons": [{"title": _(BACK_TO_ASSISTANT), "payload": BACK_TO_BOT}], "image": None}
 
     async def buyer_wrote(self, handoff: Handoff, stored: Dict[str, Any]) -> None:
         await self._notify("buyer.message", {"handoff_id": handoff.id, "conversation_id": handoff.conversation_id,

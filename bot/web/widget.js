@@ -3,6 +3,9 @@
  *   <script>DisputeChat.init({buyerToken: "..."});</script>
  * or <script src="https://HOST/widget.js" data-buyer-token="..." data-auto-init></script>
  * No framework: plain DOM, and the socket.io client loaded from the same host.
+ * Texts are written in English inside t("..."); the server sends their translations in the conversation's
+ * language (`strings` in `history`, and a `strings` event when a turn changes the language). The page's language
+ * (init({lang}), else <html lang>, else the browser's) is sent as a hint with session_request.
  */
 (function () {
   "use strict";
@@ -20,6 +23,8 @@
     ".dc-head{background:#e62e04;color:#fff;padding:12px 14px;display:flex;align-items:center;gap:8px}",
     ".dc-head h2{font-size:16px;margin:0;flex:1}",
     ".dc-status{font-size:12px;opacity:.9}",
+    ".dc-lang{background:rgba(255,255,255,.15);color:#fff;border:1px solid rgba(255,255,255,.6);border-radius:6px;font:inherit;font-size:13px;min-height:32px}",
+    ".dc-lang option{color:#1d1d1f}",
     ".dc-close{background:none;border:0;color:#fff;font-size:22px;cursor:pointer;min-width:44px;min-height:44px}",
     ".dc-log{flex:1;overflow-y:auto;padding:12px;background:#f6f6f8;display:flex;flex-direction:column;gap:8px}",
     ".dc-msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;word-wrap:break-word}",
@@ -45,6 +50,23 @@
     ".dc-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:480px){.dc-root.dc-open{inset:0}.dc-root.dc-open .dc-launcher{display:none}.dc-panel{position:fixed;inset:0;width:auto;height:auto;border-radius:0}}"
   ].join("\n");
+
+  // English text -> the conversation's language (from the server); a text missing here stays English.
+  var STRINGS = {};
+  function t(text, params) {
+    var out = STRINGS[text] || text;
+    if (params) {
+      out = out.replace(/\{(\w+)\}/g, function (whole, name) { return name in params ? String(params[name]) : whole; });
+    }
+    return out;
+  }
+  // The header's status, kept in English to be shown again after a language change (t() at load, before any
+  // translation arrives, returns the English: it marks them for extraction).
+  var STATUS = {connecting: t("connecting\u2026"), online: t("online"), offline: t("offline"),
+    reconnecting: t("reconnecting\u2026")};
+  // Each language's name in itself (as the server's bot.i18n.NAMES): a buyer looks for their own.
+  var LANGUAGES = [["en", "English"], ["es", "Espa\u00F1ol"], ["pt", "Portugu\u00EAs"], ["fr", "Fran\u00E7ais"],
+    ["ru", "\u0420\u0443\u0441\u0441\u043A\u0438\u0439"]];
 
   var TYPES = {"image/jpeg": 1, "image/png": 1, "image/gif": 1, "image/webp": 1, "image/heic": 1, "image/heif": 1,
     "video/mp4": 1, "video/quicktime": 1, "video/webm": 1, "application/pdf": 1};
@@ -100,6 +122,9 @@
     this.unread = 0;
     this.pending = {};
     this.limits = {max_file_bytes: 20 * 1024 * 1024};
+    this.lang = options.lang || document.documentElement.lang || navigator.language || "";
+    this.labels = [];  // [node, attribute or null for the text, English text]: set again when the language changes
+    this.statusText = STATUS.connecting;
     this.build();
   }
 
@@ -109,33 +134,77 @@
     } catch (e) { /* private mode */ }
   };
 
+  // `text`: English (the widget is built before the server's strings arrive, so t("...") there is the English).
+  Widget.prototype.label = function (node, attr, text) {
+    this.labels.push([node, attr, text]);
+    if (attr) node.setAttribute(attr, t(text)); else node.textContent = t(text);
+    return node;
+  };
+
+  Widget.prototype.relabel = function () {
+    this.labels.forEach(function (l) { if (l[1]) l[0].setAttribute(l[1], t(l[2])); else l[0].textContent = t(l[2]); });
+    this.setStatus(this.statusText);
+    this.renderBadge();
+  };
+
+  Widget.prototype.setStatus = function (text) {
+    this.statusText = text;  // English; shown translated
+    this.status.textContent = t(text);
+  };
+
+  Widget.prototype.setStrings = function (data) {
+    if (!data || !data.strings) return;
+    STRINGS = data.strings;
+    if (data.language) {
+      this.lang = data.language;
+      this.langMenu.value = data.language;
+      this.root.setAttribute("lang", data.language);
+    }
+    this.relabel();
+  };
+
   Widget.prototype.build = function () {
     var self = this;
     var style = el("style", {}, CSS);
     document.head.appendChild(style);
     var root = this.root = el("div", {"class": "dc-root"});
-    var launcher = this.launcher = iconButton({"class": "dc-launcher", type: "button", "aria-label": "Open chat with the dispute assistant", "aria-expanded": "false"}, "chat");
+    var launcher = this.launcher = iconButton({"class": "dc-launcher", type: "button", "aria-label": t("Open chat with the dispute assistant"), "aria-expanded": "false"}, "chat");
     this.badge = el("span", {"class": "dc-badge", hidden: ""});
     this.badge.setAttribute("aria-hidden", "true");
     launcher.appendChild(this.badge);
-    var panel = this.panel = el("section", {"class": "dc-panel", role: "dialog", "aria-label": this.opts.title || "Order help", hidden: ""});
+    var panel = this.panel = el("section", {"class": "dc-panel", role: "dialog", hidden: ""});
     var head = el("div", {"class": "dc-head"});
-    head.appendChild(el("h2", {}, this.opts.title || "Order help"));
-    this.status = el("span", {"class": "dc-status", "aria-live": "polite"}, "connecting\u2026");
+    var title = el("h2", {});
+    // A page's own title is the page's words; the default one is ours.
+    if (this.opts.title) { panel.setAttribute("aria-label", this.opts.title); title.textContent = this.opts.title; }
+    else { this.label(panel, "aria-label", t("Order help")); this.label(title, null, t("Order help")); }
+    head.appendChild(title);
+    this.status = el("span", {"class": "dc-status", "aria-live": "polite"}, t(STATUS.connecting));
     head.appendChild(this.status);
-    var close = el("button", {"class": "dc-close", type: "button", "aria-label": "Close chat"}, "\u00D7");
+    var menu = this.langMenu = el("select", {"class": "dc-lang"});
+    this.label(menu, "aria-label", t("Language"));
+    LANGUAGES.forEach(function (l) { menu.appendChild(el("option", {value: l[0]}, l[1])); });
+    menu.value = (/^(en|es|pt|fr|ru)/i.exec(this.lang) || ["en"])[0].toLowerCase();
+    head.appendChild(menu);
+    var close = el("button", {"class": "dc-close", type: "button"}, "\u00D7");
+    this.label(close, "aria-label", t("Close chat"));
     head.appendChild(close);
-    this.log = el("div", {"class": "dc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0", "aria-label": "Conversation"});
-    this.typing = el("div", {"class": "dc-typing", hidden: ""}, "Assistant is typing\u2026");
+    this.log = el("div", {"class": "dc-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0"});
+    this.label(this.log, "aria-label", t("Conversation"));
+    this.typing = this.label(el("div", {"class": "dc-typing", hidden: ""}), null, t("Assistant is typing\u2026"));
     this.progress = el("div", {"class": "dc-progress", hidden: ""});
-    this.progressBar = el("div", {role: "progressbar", "aria-label": "Upload progress", "aria-valuemin": "0", "aria-valuemax": "100"});
+    this.progressBar = el("div", {role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100"});
+    this.label(this.progressBar, "aria-label", t("Upload progress"));
     this.progress.appendChild(this.progressBar);
     var form = this.form = el("form", {"class": "dc-form"});
     this.file = el("input", {type: "file", "class": "dc-sr", accept: Object.keys(TYPES).join(","), multiple: "", tabindex: "-1", "aria-hidden": "true"});
-    var attach = this.attach = iconButton({"class": "dc-icon", type: "button", "aria-label": "Attach photos, videos or PDF"}, "clip");
-    var label = el("label", {"class": "dc-sr", "for": "dispute-chat-input"}, "Your message");
-    this.input = el("textarea", {"class": "dc-input", id: "dispute-chat-input", rows: "1", maxlength: "4000", placeholder: "Type your message\u2026"});
-    var send = iconButton({"class": "dc-icon dc-send", type: "submit", "aria-label": "Send"}, "send");
+    var attach = this.attach = iconButton({"class": "dc-icon", type: "button"}, "clip");
+    this.label(attach, "aria-label", t("Attach photos, videos or PDF"));
+    var label = this.label(el("label", {"class": "dc-sr", "for": "dispute-chat-input"}), null, t("Your message"));
+    this.input = el("textarea", {"class": "dc-input", id: "dispute-chat-input", rows: "1", maxlength: "4000"});
+    this.label(this.input, "placeholder", t("Type your message\u2026"));
+    var send = iconButton({"class": "dc-icon dc-send", type: "submit"}, "send");
+    this.label(send, "aria-label", t("Send"));
     [this.file, attach, label, this.input, send].forEach(function (n) { form.appendChild(n); });
     [head, this.log, this.progress, form].forEach(function (n) { panel.appendChild(n); });
     this.log.appendChild(this.typing);
@@ -145,6 +214,11 @@
 
     launcher.addEventListener("click", function () { self.toggle(); });
     close.addEventListener("click", function () { self.toggle(false); });
+    menu.addEventListener("change", function () {
+      // The relay reads "/language xx" and answers in that language; the server then sends the new strings.
+      var name = menu.options[menu.selectedIndex].text;
+      self.send("/language " + menu.value, name);
+    });
     panel.addEventListener("keydown", function (e) { if (e.key === "Escape") self.toggle(false); });
     form.addEventListener("submit", function (e) { e.preventDefault(); self.sendText(); });
     this.input.addEventListener("keydown", function (e) {
@@ -178,7 +252,7 @@
   Widget.prototype.renderBadge = function () {
     this.badge.hidden = this.unread === 0;
     this.badge.textContent = String(this.unread);
-    this.launcher.setAttribute("aria-label", this.unread ? "Open chat (" + this.unread + " unread)" : "Open chat with the dispute assistant");
+    this.launcher.setAttribute("aria-label", this.unread ? t("Open chat ({count} unread)", {count: this.unread}) : t("Open chat with the dispute assistant"));
   };
 
   Widget.prototype.connect = function () {
@@ -186,19 +260,19 @@
     var socket = this.socket = window.io(HOST, {path: "/socket.io/", auth: this.token ? {token: this.token} : {},
       transports: ["websocket", "polling"], reconnectionDelayMax: 10000});
     socket.on("connect", function () {
-      self.status.textContent = "online";
+      self.setStatus(STATUS.online);
       // Reconnecting: ask for what was missed since the last message shown.
       socket.emit("session_request", {session_id: self.sessionId, session_secret: self.sessionSecret,
-        last_id: self.lastId});
+        last_id: self.lastId, lang: self.lang});
     });
     socket.on("disconnect", function (reason) {
       // The server ends a connection whose sign-in expired (its error_message says so); nothing reconnects then.
-      self.status.textContent = reason === "io server disconnect" ? "offline" : "reconnecting\u2026";
+      self.setStatus(reason === "io server disconnect" ? STATUS.offline : STATUS.reconnecting);
     });
     socket.on("connect_error", function (err) {
-      self.status.textContent = "offline";
+      self.setStatus(STATUS.offline);
       if (err && err.message === "invalid_token") {
-        self.note("Your sign-in has expired. Reload the page to chat again.", true);
+        self.note(t("Your sign-in has expired. Reload the page to chat again."), true);
         socket.disconnect();
       }
     });
@@ -209,6 +283,7 @@
       self.sessionId = sessionId; self.save();
     });
     socket.on("history", function (data) {
+      self.setStrings(data);
       if (data.limits) self.limits = data.limits;
       if (data.session_secret && data.session_id === self.sessionId) { self.sessionSecret = data.session_secret; self.save(); }
       var messages = data.messages || [];
@@ -217,7 +292,7 @@
         self.show(m, true, i === messages.length - 1);
       });
       if (!self.lastId && !(data.messages || []).length) {
-        self.note(data.signed_in ? "Ask about an order, a dispute or a refund." : "You are not signed in: I can answer general questions.");
+        self.note(data.signed_in ? t("Ask about an order, a dispute or a refund.") : t("You are not signed in: I can answer general questions."));
       }
     });
     socket.on("user_stored", function (m) {
@@ -231,6 +306,7 @@
       }
     });
     socket.on("bot_message", function (m) { self.show(m); });
+    socket.on("strings", function (data) { self.setStrings(data); });
     socket.on("bot_typing", function (t) { self.typing.hidden = !t.typing; self.log.appendChild(self.typing); });
     socket.on("error_message", function (m) { self.note(m.text, true); });
   };
@@ -259,16 +335,16 @@
     if (typeof m.id === "number") { if (this.seen[m.id]) return; this.markSeen(m.id); }
     var who = m.sender === "buyer" ? "buyer" : (m.sender === "agent" ? "agent" : "bot");
     var bubble = el("div", {"class": "dc-msg dc-" + who});
-    if (who === "agent") bubble.appendChild(el("span", {"class": "dc-who"}, (m.agent_name || "Agent") + " \u00B7 help desk"));
-    else if (who === "bot") bubble.appendChild(el("span", {"class": "dc-sr"}, "Assistant:"));
-    else bubble.appendChild(el("span", {"class": "dc-sr"}, "You:"));
+    if (who === "agent") bubble.appendChild(el("span", {"class": "dc-who"}, t("{name} \u00B7 help desk", {name: m.agent_name || t("Agent")})));
+    else if (who === "bot") bubble.appendChild(el("span", {"class": "dc-sr"}, t("Assistant:")));
+    else bubble.appendChild(el("span", {"class": "dc-sr"}, t("You:")));
     if (m.text) bubble.appendChild(linkify(m.text));
     var src = m.attachment && m.attachment.payload && m.attachment.payload.src;
-    if (src && /^https?:\/\//.test(src)) bubble.appendChild(el("img", {src: src, alt: "Image from the assistant"}));
+    if (src && /^https?:\/\//.test(src)) bubble.appendChild(el("img", {src: src, alt: t("Image from the assistant")}));
     this.add(bubble);
     var replies = m.quick_replies || [];
     if (replies.length && (!fromHistory || withButtons)) {
-      var row = el("div", {"class": "dc-buttons", role: "group", "aria-label": "Suggested answers"});
+      var row = el("div", {"class": "dc-buttons", role: "group", "aria-label": t("Suggested answers")});
       replies.forEach(function (r) {
         var b = el("button", {type: "button"}, r.title);
         b.addEventListener("click", function () {
@@ -304,13 +380,13 @@
 
   Widget.prototype.send = function (message, shown) {
     if (!this.socket || !this.socket.connected) {
-      this.note("Not connected: your message was not sent. It will work again as soon as the connection is back.", true);
+      this.note(t("Not connected: your message was not sent. It will work again as soon as the connection is back."), true);
       if (message === shown) this.input.value = message;
       return;
     }
     var clientId = "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
     var bubble = el("div", {"class": "dc-msg dc-buyer dc-pending"});
-    bubble.appendChild(el("span", {"class": "dc-sr"}, "You:"));
+    bubble.appendChild(el("span", {"class": "dc-sr"}, t("You:")));
     bubble.appendChild(document.createTextNode(shown));
     this.pending[clientId] = bubble;
     this.add(bubble);
@@ -329,18 +405,19 @@
   Widget.prototype.upload = function (file, done) {
     var self = this;
     var max = this.limits.max_file_bytes;
-    if (!this.token) { this.note("Sign in to attach files to a dispute.", true); return done(); }
+    if (!this.token) { this.note(t("Sign in to attach files to a dispute."), true); return done(); }
     if (file.type && !TYPES[file.type]) {
-      this.note(file.name + " can't be attached: send photos (JPEG, PNG, GIF, WebP, HEIC), videos (MP4, MOV, WebM) or PDF.", true);
+      this.note(t("{name} can't be attached: send photos (JPEG, PNG, GIF, WebP, HEIC), videos (MP4, MOV, WebM) or PDF.", {name: file.name}), true);
       return done();
     }
     if (file.size > max) {
-      this.note(file.name + " is larger than " + Math.round(max / 1048576) + " MB, the limit per file.", true);
+      this.note(t("{name} is larger than {limit}, the limit per file.", {name: file.name, limit: Math.round(max / 1048576) + " MB"}), true);
       return done();
     }
     var data = new FormData();
     data.append("file", file, file.name);
     data.append("session_id", this.sessionId || "");
+    data.append("lang", this.lang || "");
     var xhr = new XMLHttpRequest();
     xhr.open("POST", HOST + "/api/widget/uploads");
     xhr.setRequestHeader("Authorization", "Bearer " + this.token);
@@ -354,9 +431,9 @@
     xhr.onloadend = function () {
       self.progress.hidden = true;
       if (xhr.status !== 200) {
-        var message = "Upload failed; please try again.";
+        var message = t("Upload failed; please try again.");
         try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* not JSON */ }
-        self.note(file.name + ": " + message, true);
+        self.note(t("{name}: {error}", {name: file.name, error: message}), true);
       }
       done();
     };
@@ -368,7 +445,7 @@
       options = options || {};
       var widget = new Widget(options);
       loadSocketIo(function (err) {
-        if (err) { widget.status.textContent = "offline"; widget.note("The chat could not load. Please reload the page.", true); return; }
+        if (err) { widget.setStatus(STATUS.offline); widget.note(t("The chat could not load. Please reload the page."), true); return; }
         widget.connect();
       });
       return widget;
@@ -376,7 +453,7 @@
   };
 
   if (script && script.hasAttribute("data-auto-init")) {
-    window.DisputeChat.init({buyerToken: script.getAttribute("data-buyer-token") || "",
+    window.DisputeChat.init({buyerToken: script.getAttribute("data-buyer-token") || "", lang: script.getAttribute("data-lang") || undefined,
       title: script.getAttribute("data-title") || undefined, open: script.hasAttribute("data-open")});
   }
 })();
