@@ -60,7 +60,7 @@ translations: $(INSTALLED)
 		-k _ -k N_ -k t -k plural:1,2 -o bot/i18n/locales/messages.pot .
 	@for l in $(LANGUAGES); do \
 		po=bot/i18n/locales/$$l/LC_MESSAGES/messages.po; \
-		if [ -f $$po ]; then $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete --omit-header \
+		if [ -f $$po ]; then $(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
 			-i bot/i18n/locales/messages.pot -d bot/i18n/locales -l $$l; \
 		else $(VENV)/bin/pybabel init -i bot/i18n/locales/messages.pot -d bot/i18n/locales -l $$l; fi; \
 	done

@@ -21,6 +21,7 @@ from bot.helpdesk.labels import (
     form_labels,
     handoff_reason_label,
     handoff_status_label,
+    language_label,
     problem_labels,
     resolution_label,
     status_label,
@@ -39,7 +40,7 @@ from bot.helpdesk.views import (
     QueueItem,
     SellerOffer,
 )
-from bot.i18n import N_, Translator, translator
+from bot.i18n import DEFAULT, N_, Translator, supported, translator
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class HelpDesk:
                        for f in draft.pop("evidence_files", None) or [] if isinstance(f, dict) and f.get("sha256")]
         return CaseSummary(
             id=handoff.id, conversation_id=handoff.conversation_id, channel=handoff.channel,
+            language=supported(handoff.language) or DEFAULT, language_label=language_label(handoff.language),
             status=handoff.status.value, reason=handoff.reason.value, agent=handoff.agent_name,
             status_label=handoff_status_label(handoff.status), reason_label=handoff_reason_label(handoff.reason),
             requested_at=handoff.requested_at.isoformat() if handoff.requested_at else "", buyer=buyer,

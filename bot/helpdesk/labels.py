@@ -119,3 +119,13 @@ def form_labels(form: Mapping[str, object]) -> dict:
         words["resolution"] = resolution_label(resolution)
     return words
 
+
+
+# Languages as agents read them (in English, the console's language), with the language's own name beside.
+_LANGUAGE_LABELS = {"en": "English", "es": "Spanish (Español)", "pt": "Portuguese (Português)",
+                    "fr": "French (Français)", "ru": "Russian (Русский)"}
+
+
+def language_label(code: Optional[str]) -> str:
+    """"Spanish (Español)"; English for a conversation whose language is not known yet."""
+    return _LANGUAGE_LABELS.get(code or "en", code or "English")

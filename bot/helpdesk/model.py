@@ -37,6 +37,7 @@ class Handoff:
     released_at: Optional[datetime] = None
     release_note: str = ""
     version: int = 1
+    language: Optional[str] = None  # the conversation's (bot.i18n), as far as the gateway could tell; None: not yet
 
     @property
     def is_open(self) -> bool:

@@ -6,9 +6,10 @@ from typing import Any, List, Optional
 
 import anyio
 
-from bot.helpdesk.labels import handoff_reason_label, handoff_status_label
+from bot.helpdesk.labels import handoff_reason_label, handoff_status_label, language_label
 from bot.helpdesk.model import Handoff, HandoffStatus
 from bot.helpdesk.views import QueueItem
+from bot.i18n import DEFAULT, supported
 
 
 class HandoffQueue:
@@ -25,7 +26,8 @@ class HandoffQueue:
     async def item(self, handoff: Handoff, position: Optional[int]) -> QueueItem:
         last = await anyio.to_thread.run_sync(self._transcripts.messages, handoff.conversation_id, 0, 1)
         return QueueItem(
-            id=handoff.id, channel=handoff.channel, buyer_id=handoff.buyer_id, reason=handoff.reason.value,
+            id=handoff.id, channel=handoff.channel, language=supported(handoff.language) or DEFAULT,
+            language_label=language_label(handoff.language), buyer_id=handoff.buyer_id, reason=handoff.reason.value,
             status=handoff.status.value, reason_label=handoff_reason_label(handoff.reason),
             status_label=handoff_status_label(handoff.status), agent=handoff.agent_name,
             requested_at=handoff.requested_at.isoformat() if handoff.requested_at else "", position=position,

@@ -12,6 +12,8 @@ from pydantic import BaseModel
 class QueueItem(BaseModel):
     id: int
     channel: str
+    language: str = "en"  # the conversation's: the agent may answer in it (their messages are not translated)
+    language_label: str = "English"
     buyer_id: Optional[str]
     reason: str
     status: str
@@ -91,6 +93,8 @@ class CaseSummary(BaseModel):
     id: int
     conversation_id: str
     channel: str
+    language: str = "en"
+    language_label: str = "English"
     status: str
     reason: str
     agent: Optional[str]

@@ -17,12 +17,18 @@ from .engine import read_connection
 OPEN = (HandoffStatus.QUEUED.value, HandoffStatus.CLAIMED.value)
 
 
+def _handoffs():
+    """Hand-off rows with their conversation's language (bot.channels.languages), for the agents to see."""
+    h, c = t.handoffs, t.conversation_languages
+    return select(h, c.c.language).select_from(h.outerjoin(c, c.c.conversation_id == h.c.conversation_id))
+
+
 def _handoff(row) -> Handoff:
     return Handoff(id=row.id, conversation_id=row.conversation_id, channel=row.channel, buyer_id=row.buyer_id,
                    reason=HandoffReason(row.reason), status=HandoffStatus(row.status), draft=dict(row.draft or {}),
                    requested_at=row.requested_at, agent_id=row.agent_id, agent_name=row.agent_name,
                    claimed_at=row.claimed_at, released_at=row.released_at, release_note=row.release_note or "",
-                   version=row.version)
+                   version=row.version, language=row.language)
 
 
 class SqlHandoffs:
@@ -35,7 +41,7 @@ class SqlHandoffs:
         """The conversation's open hand-off, or a new one (True when new). Asking twice queues once."""
         h = t.handoffs
         with self._engine.begin() as conn:
-            existing = conn.execute(select(h).where(and_(h.c.conversation_id == conversation_id,
+            existing = conn.execute(_handoffs().where(and_(h.c.conversation_id == conversation_id,
                                                          h.c.status.in_(OPEN)))).first()
             if existing is not None:
                 return _handoff(existing), False
@@ -43,12 +49,12 @@ class SqlHandoffs:
                 conversation_id=conversation_id, channel=channel, buyer_id=buyer_id, reason=reason.value,
                 status=HandoffStatus.QUEUED.value, draft=draft, requested_at=self._clock.now(), release_note="",
                 version=1))
-            row = conn.execute(select(h).where(h.c.id == result.inserted_primary_key[0])).one()
+            row = conn.execute(_handoffs().where(h.c.id == result.inserted_primary_key[0])).one()
             return _handoff(row), True
 
     def get(self, handoff_id: int) -> Handoff:
         with read_connection(self._engine) as conn:
-            row = conn.execute(select(t.handoffs).where(t.handoffs.c.id == handoff_id)).first()
+            row = conn.execute(_handoffs().where(t.handoffs.c.id == handoff_id)).first()
         if row is None:
             raise HandoffNotFound(handoff_id)
         return _handoff(row)
@@ -56,7 +62,7 @@ class SqlHandoffs:
     def open_for(self, conversation_id: str) -> Optional[Handoff]:
         h = t.handoffs
         with read_connection(self._engine) as conn:
-            row = conn.execute(select(h).where(and_(h.c.conversation_id == conversation_id, h.c.status.in_(OPEN)))
+            row = conn.execute(_handoffs().where(and_(h.c.conversation_id == conversation_id, h.c.status.in_(OPEN)))
                                .order_by(h.c.id.desc())).first()
         return _handoff(row) if row is not None else None
 
@@ -64,7 +70,7 @@ class SqlHandoffs:
         """Open hand-offs, oldest first: queued ones (in queue order), then those being handled."""
         h = t.handoffs
         with read_connection(self._engine) as conn:
-            rows = conn.execute(select(h).where(h.c.status.in_(OPEN)).order_by(h.c.requested_at, h.c.id)).all()
+            rows = conn.execute(_handoffs().where(h.c.status.in_(OPEN)).order_by(h.c.requested_at, h.c.id)).all()
         items = [_handoff(r) for r in rows]
         return [x for x in items if x.status is HandoffStatus.QUEUED] + \
             [x for x in items if x.status is HandoffStatus.CLAIMED]

@@ -246,3 +246,17 @@ async def test_codes_come_with_words_for_the_console(desk):
     released = call(desk, "POST", f"/conversations/{item['id']}/release", desk.agent).json()
     assert (released["status"], released["status_label"]) == ("released", "Back with the bot")
     await anna.close()
+
+
+async def test_agents_see_each_conversations_language(desk):
+    """The queue and the case summary say the conversation's language: the agent may answer in it (their messages
+    are sent as written, never translated)."""
+    browser = Browser(desk.url, desk.services.buyer_tokens.issue("anna"))
+    session = await browser.connect()
+    await browser.say("hola, necesito hablar con una persona de soporte por favor", session, 1)
+    await browser.say("agent please", session, 2)  # the stand-in Rasa hands over on this; Spanish stays
+    [item] = call(desk, "GET", "/queue", desk.agent).json()
+    assert item["language"] == "es" and item["language_label"] == "Spanish (Español)"
+    case = call(desk, "GET", f"/conversations/{item['id']}", desk.agent).json()
+    assert case["language"] == "es" and case["language_label"] == "Spanish (Español)"
+    await browser.close()
