@@ -173,7 +173,9 @@ def run_conversation(conversation: Conversation, url: str, probe: StoreProbe,
     turns: List[TurnResult] = []
     everything: List[str] = []
     # English in every language: the marketplace's item titles and the buyer's own words quoted back.
-    english_anyway = [s.order.item for s in probe.services.disputes.list_orders(conversation.buyer)] + \
+    items = [s.order.item for s in probe.services.disputes.list_orders(conversation.buyer)]
+    # Buttons show item titles cut short (at 30 or 40 characters): those prefixes too.
+    english_anyway = items + [item[:n] for item in items for n in range(20, len(item))] + \
         [t.say for t in conversation.turns]
     for turn in conversation.turns:
         response = post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": turn.say},

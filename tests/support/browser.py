@@ -31,10 +31,10 @@ def browser(playwright_driver, tmp_path):
     """A fresh profile per test; `browser(viewport)` opens a context."""
     contexts = []
 
-    def open_context(width: int = 1280, height: int = 800):
+    def open_context(width: int = 1280, height: int = 800, locale: str = "en-US"):
         context = playwright_driver.chromium.launch_persistent_context(
             str(tmp_path / f"profile-{len(contexts)}"), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": width, "height": height})
+            viewport={"width": width, "height": height}, locale=locale)
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context

@@ -228,8 +228,13 @@ async def _to_thread(fn, *args):
 
 # ---- updates as Telegram sends them ---------------------------------------------------------------
 
+# The language of a test user's Telegram app (User.language_code), English unless a test sets another.
+LANGUAGE_CODES: Dict[int, str] = {}
+
+
 def user(user_id: int, first_name: str = "Buyer") -> Dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    return {"id": user_id, "is_bot": False, "first_name": first_name,
+            "language_code": LANGUAGE_CODES.get(user_id, "en")}
 
 
 def _message(fake: FakeTelegram, user_id: int, chat_type: str = "private", **fields: Any) -> Dict[str, Any]:
