@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.composition import build_services
 from bot.disputes.errors import DomainError
-from bot.disputes.matching import match_orders, order_by_reference
+from bot.disputes.matching import ItemMeaning, match_orders, order_by_reference
 from bot.disputes.model import DisputeStatus
 from bot.disputes.services import DisputeDetails
 from bot.i18n import DEFAULT, N_, Translator, supported, translator
@@ -166,6 +166,12 @@ def follow_up_of(tracker: Tracker) -> Optional[str]:
     return previous if previous in ANSWERS_TO_FOLLOW else None
 
 
+def item_meaning(tracker: Tracker) -> Optional[ItemMeaning]:
+    """For a conversation in another language than the item titles' (English in the demo marketplace): what the
+    buyer's words mean among the titles ("los auriculares"); English conversations match words only, as before."""
+    return services().item_meaning if language_of(tracker) != DEFAULT else None
+
+
 def orders_in_words(tracker: Tracker, summaries) -> List[Any]:
     """The orders the message names without a number: "my last order", the item words the extractor tagged,
     else the words of the whole message ("a dispute for my reel")."""
@@ -176,7 +182,7 @@ def orders_in_words(tracker: Tracker, summaries) -> List[Any]:
         return [by_number[order.number]] if order else []
     items = [str(i) for i in entity_values(tracker, "item")]
     text = " ".join(items) if items else (tracker.latest_message.get("text") or "")
-    return [by_number[o.number] for o in match_orders([s.order for s in summaries], text)]
+    return [by_number[o.number] for o in match_orders([s.order for s in summaries], text, item_meaning(tracker))]
 
 
 def with_entities(tracker: Tracker, *entities: Dict[str, Any], keep: bool = True) -> Tracker:

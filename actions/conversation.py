@@ -16,6 +16,7 @@ from .common import (
     buyer_id,
     dispute_buttons,
     follow_up_of,
+    item_meaning,
     previous_answer,
     services,
     translated,
@@ -82,7 +83,8 @@ def disputed_order_named(tracker: Tracker, summaries):
     summaries = [s for s in summaries if s.dispute_number]
     if any(e.get("entity") == "problem" for e in tracker.latest_message.get("entities") or []):
         return None  # a new complaint, not a question about a case
-    matches = match_orders([s.order for s in summaries], tracker.latest_message.get("text") or "")
+    matches = match_orders([s.order for s in summaries], tracker.latest_message.get("text") or "",
+                           item_meaning(tracker))
     return next(s for s in summaries if s.order.number == matches[0].number) if len(matches) == 1 else None
 
 

@@ -26,6 +26,7 @@ from .common import (
     entity_values,
     error_text,
     follow_up_of,
+    item_meaning,
     needs_buyer,
     orders_in_words,
     services,
@@ -222,7 +223,8 @@ class ValidateDisputeForm(FormValidationAction):
         orders = services().disputes.list_orders(buyer)
         draft = _draft(tracker)
         outcome = form.understand(turn, draft, orders,
-                                  max_files=services().settings.rules.max_evidence_files_per_dispute, _=_)
+                                  max_files=services().settings.rules.max_evidence_files_per_dispute, _=_,
+                                  meaning=item_meaning(tracker))
         if outcome.unanswered_question and intent in INTERJECTIONS | {"nlu_fallback"} - {"stop", "cancel_dispute"}:
             return [SlotSet("requested_slot", requested)]
         for i, text in enumerate(outcome.messages):

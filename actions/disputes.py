@@ -20,6 +20,7 @@ from .common import (
     dispute_buttons,
     entity_values,
     error_text,
+    item_meaning,
     needs_buyer,
     services,
     translated,
@@ -62,7 +63,7 @@ def _pick(dispatcher, _: Translator, tracker, buyer: str, intent: str,
 def _named_among(tracker, candidates: List[DisputeDetails]) -> Optional[DisputeDetails]:
     items = [str(i) for i in entity_values(tracker, "item")]
     text = " ".join(items) or (tracker.latest_message.get("text") or "")
-    matches = match_orders([d.order for d in candidates], text)
+    matches = match_orders([d.order for d in candidates], text, item_meaning(tracker))
     if len(matches) != 1:
         return None
     return next(d for d in candidates if d.order.number == matches[0].number)

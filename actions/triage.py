@@ -15,7 +15,16 @@ from bot.disputes.matching import match_orders
 from bot.disputes.services import DisputeDetails
 from bot.i18n import N_, Translator
 
-from .common import button, entity_values, follow_up_of, needs_buyer, services, translated, with_entities
+from .common import (
+    button,
+    entity_values,
+    follow_up_of,
+    item_meaning,
+    needs_buyer,
+    services,
+    translated,
+    with_entities,
+)
 from .dispute_form import ActionStartDispute, answer_again, named_order
 from .disputes import (
     ActionAttachEvidence,
@@ -112,7 +121,7 @@ def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
             if d.order.number == number:
                 return d
     items = [str(i) for i in entity_values(tracker, "item")]
-    matches = match_orders([d.order for d in candidates], " ".join(items) or text)
+    matches = match_orders([d.order for d in candidates], " ".join(items) or text, item_meaning(tracker))
     if len(matches) == 1:
         return next(d for d in candidates if d.order.number == matches[0].number)
     words = text.replace("#", " ").split()

@@ -14,6 +14,7 @@ from bot.disputes.accounts import AccountService
 from bot.disputes.catalog import CatalogService
 from bot.disputes.clock import Clock, SystemClock
 from bot.disputes.services import DisputeService
+from bot.nlu.item_meaning import EncoderItemMeaning
 from bot.review.inbox import ReviewInbox
 from bot.services import Services
 from bot.settings import Settings
@@ -75,6 +76,7 @@ def build_services(settings: Optional[Settings] = None, clock: Optional[Clock] =
         service_tokens=SqlServiceTokens(engine, clock),
         idempotency_keys=SqlIdempotencyKeys(engine, clock),
         languages=SqlLanguages(engine, clock),
+        item_meaning=EncoderItemMeaning(),  # loads its model on first use (the action server, other languages)
     )
 
 

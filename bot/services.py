@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import List
+from typing import List, Optional
 
 from sqlalchemy.engine import Engine
 
 from bot.disputes.accounts import AccountService
 from bot.disputes.catalog import CatalogService
+from bot.disputes.matching import ItemMeaning
 from bot.disputes.services import DisputeService
 from bot.review.inbox import ReviewInbox
 from bot.settings import Settings
@@ -52,6 +53,8 @@ class Services:
     service_tokens: SqlServiceTokens  # tokens of the marketplace's systems (integration API)
     idempotency_keys: SqlIdempotencyKeys
     languages: SqlLanguages
+    # Item titles named in another language (bot.nlu.item_meaning): the action server's order matching uses it.
+    item_meaning: Optional[ItemMeaning] = None
 
     def close(self) -> None:
         self.engine.dispose()

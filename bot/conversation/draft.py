@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from bot.disputes.errors import InvalidInput
 from bot.disputes.inputs import parse_amount, parse_order_number
-from bot.disputes.matching import match_orders, order_by_reference
+from bot.disputes.matching import ItemMeaning, match_orders, order_by_reference
 from bot.disputes.problems import ProblemCode
 from bot.disputes.services import OrderSummary
 from bot.i18n import DEFAULT, N_, Translator, translator
@@ -117,7 +117,8 @@ def answers_the_question(turn: Turn) -> bool:
 
 
 def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary],
-               max_files: Optional[int] = None, _: Translator = ENGLISH) -> Outcome:
+               max_files: Optional[int] = None, _: Translator = ENGLISH,
+               meaning: Optional[ItemMeaning] = None) -> Outcome:
     """What this turn changes in the draft. `orders` are the buyer's orders with eligibility.
 
     The question asked comes first: a typed answer to it ("no photos", "ok yes file it", "half") counts
@@ -151,7 +152,7 @@ def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary]
         _question_at_summary(turn, merged, out, _)
         return out
 
-    _understand_order(turn, asked, draft, orders, out, put, _)
+    _understand_order(turn, asked, draft, orders, out, put, _, meaning)
     _understand_problems(turn, asked, draft, out, put, _)
     _understand_resolution(turn, asked, merged, orders, out, put, _)
 
@@ -356,7 +357,7 @@ def reason_text(_: Translator, eligibility: Any) -> str:
 
 
 def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], orders: Sequence[OrderSummary],
-                      out: Outcome, put, _: Translator = ENGLISH) -> None:
+                      out: Outcome, put, _: Translator = ENGLISH, meaning: Optional[ItemMeaning] = None) -> None:
     eligible = [s for s in orders if s.eligibility.can_open]
     chosen: Optional[OrderSummary] = None
     by_number = {s.order.number: s for s in orders}
@@ -382,7 +383,8 @@ def _understand_order(turn: Turn, asked: Optional[str], draft: Dict[str, Any], o
         matches = [by_number[o.number] for o in match_orders([s.order for s in orders], " ".join(items))] \
             if items else []
         if not matches:
-            matches = [by_number[o.number] for o in match_orders([s.order for s in orders], turn.text)]
+            # `meaning`: item titles named in another language (bot.disputes.matching.ItemMeaning)
+            matches = [by_number[o.number] for o in match_orders([s.order for s in orders], turn.text, meaning)]
         if len(matches) == 1:
             chosen = matches[0]
         elif len(matches) > 1:

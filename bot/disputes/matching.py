@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from .model import Order
+
+# What item titles a buyer's words mean when they share no word with them (another language than the titles'):
+# (words, titles) -> the index of the one title they clearly name, or None. bot.nlu.item_meaning has one.
+ItemMeaning = Callable[[str, Sequence[str]], Optional[int]]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _IGNORED = frozenset(
@@ -25,16 +29,18 @@ def _stems(text: str) -> set:
     return stems
 
 
-def match_orders(orders: Sequence[Order], description: str) -> List[Order]:
-    """Orders whose item shares the most words with the description; empty when nothing fits."""
-    wanted = _stems(description)
-    if not wanted:
-        return []
-    scored = [(_overlap(wanted, _stems(order.item)), order) for order in orders]
+def match_orders(orders: Sequence[Order], description: str, meaning: Optional[ItemMeaning] = None) -> List[Order]:
+    """Orders whose item shares the most words with the description; when none shares a word, the one item the
+    description means (`meaning`, for words in another language than the titles); empty when nothing fits."""
+    scored = [(_overlap(_stems(description), _stems(order.item)), order) for order in orders]
     best = max((score for score, _ in scored), default=0)
-    if best == 0:
-        return []
-    return [order for score, order in scored if score == best]
+    if best > 0:
+        return [order for score, order in scored if score == best]
+    if meaning is not None and orders and description.strip():
+        index = meaning(description, [order.item for order in orders])
+        if index is not None and 0 <= index < len(orders):
+            return [orders[index]]
+    return []
 
 
 def _overlap(wanted: set, item: set) -> int:
