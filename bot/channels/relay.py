@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.channels.languages import MENU, ConversationLanguages, TurnLanguage
 from bot.channels.payloads import OfferedPayloads
-from bot.i18n import DEFAULT, N_, NAMES, SUPPORTED, translator
+from bot.i18n import DEFAULT, N_, NAMES, SUPPORTED, Translator, translator
 from bot.rasa.client import RasaClient, RasaUnavailable
 
 MAX_LOCKS = 10_000
@@ -28,6 +28,13 @@ LANGUAGE_WORDS = {"en": N_("English"), "es": N_("Spanish"), "pt": N_("Portuguese
                   "ru": N_("Russian")}
 PICK_LANGUAGE = N_("Which language shall I write in?")
 LANGUAGE_PAYLOAD = "/language"
+# A help-desk agent's message as every channel shows it to the buyer.
+AGENT_SAYS = N_("{name} (help desk): {text}")
+AGENT = N_("Agent")
+
+
+def agent_says(_: Translator, message: Dict[str, Any], text: str) -> str:
+    return _(AGENT_SAYS, name=message.get("agent_name") or _(AGENT), text=text)
 log = logging.getLogger(__name__)
 
 

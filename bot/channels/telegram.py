@@ -46,7 +46,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.channels.payloads import payload_key
-from bot.channels.relay import Relay
+from bot.channels.relay import Relay, agent_says
 from bot.disputes.errors import DomainError, EvidenceRejected, LinkCodeInvalid
 from bot.disputes.evidence import Upload, check_upload
 from bot.i18n import DEFAULT, N_, SUPPORTED, supported, translator
@@ -101,8 +101,6 @@ TOO_LONG = N_("That's a long message: I read the first {limit} characters.")
 EXPIRED = N_("This button has expired. Please type your answer instead.")
 NOT_ATTACHED = N_("I couldn't attach that: {reason}")
 CHOOSE = N_("Choose:")
-AGENT_SAYS = N_("{name} (help desk): {text}")
-AGENT = N_("Agent")
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per read: a slow link still gets a 20 MB file through
 
 
@@ -430,7 +428,7 @@ class TelegramChannel:
             text = message.get("text") or ""
             if message.get("sender") == "agent":
                 # The agent's own words stay as written; the label around them is in the buyer's language.
-                text = _(AGENT_SAYS, name=message.get("agent_name") or _(AGENT), text=text)
+                text = agent_says(_, message, text)
             image = message.get("image")
             if image:
                 try:

@@ -39,7 +39,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from bot.channels.auth import current_buyer
-from bot.channels.relay import Relay
+from bot.channels.relay import Relay, agent_says
 from bot.disputes.accounts import secret_hash
 from bot.disputes.errors import DomainError, EvidenceRejected
 from bot.disputes.evidence import Upload, check_upload
@@ -62,8 +62,6 @@ NOT_RECOGNISED = N_("Your chat session was not recognised; reload the page.")
 MESSAGE_LENGTH = N_("Messages are 1 to {limit} characters.")
 SIGN_IN_TO_ATTACH = N_("Sign in to attach files to a dispute.")
 NOT_YOUR_SESSION = N_("This chat session is not yours; reload the page.")
-AGENT_SAYS = N_("{name} (help desk): {text}")
-AGENT = N_("Agent")
 WIDGET_JS = Path(__file__).resolve().parents[1] / "web" / "widget.js"
 EVIDENCE_INTENT = "/send_evidence"
 
@@ -130,7 +128,7 @@ def rasa_format(message: Dict[str, Any], _: Optional[Translator] = None) -> Dict
     text = message.get("text") or ""
     if message.get("sender") == "agent":
         # The agent's words stay as written; the label around them is in the buyer's language.
-        text = _(AGENT_SAYS, name=message.get("agent_name") or _(AGENT), text=text)
+        text = agent_says(_, message, text)
     if message.get("image") and not text and not message.get("buttons"):
         return {"attachment": {"type": "image", "payload": {"src": message["image"]}}}
     if message.get("buttons"):
