@@ -54,6 +54,11 @@ MISSED = N_("Sorry, I didn't get that. Could you say it another way? For example
             "'where is my refund'.")
 
 
+# The words that ask for a dispute outright, in the languages we speak (an order named with them is not a question).
+ASKS_FOR_A_DISPUTE = re.compile(
+    r"\b(?:dispute|claim|disputa|reclam\w*|litige|r[eé]clamation|спор\w*|претензи\w*)\b", re.IGNORECASE)
+
+
 def what_i_can_do(_: Translator) -> List[Dict[str, str]]:
     """The main things the bot does, as buttons."""
     return [button(_("My orders"), "list_orders"), button(_("Open a dispute"), "open_dispute"),
@@ -174,8 +179,9 @@ class ActionTriage(Action):
         if problems or (named is not None and answers.resolution_in(text)):
             return await ActionStartDispute().run(dispatcher, tracker, domain)
         if named is not None:
-            if named.dispute_number:
-                return await ActionStartDispute().run(dispatcher, tracker, domain)  # tells that dispute's status
+            if named.dispute_number or ASKS_FOR_A_DISPUTE.search(text):
+                # "dispute for order 8190...": asked already, so no "shall I open one?" (and with one, its status)
+                return await ActionStartDispute().run(dispatcher, tracker, domain)
             return stay + offer_dispute(dispatcher, _, named)
         earlier = previous_message(tracker)
         if answers.resolution_in(text) and earlier is not None and _problems_in(earlier):
