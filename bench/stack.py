@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -53,8 +54,22 @@ class StackError(RuntimeError):
 
 # ---- ports ----------------------------------------------------------------------------------------------------
 
+# Listening ports come from below the kernel's ephemeral range (32768-60999 on Linux): a port picked there and
+# bound a few seconds later (Rasa's second process starts after the first) can meanwhile be taken by an outgoing
+# connection, which made a stack fail with "address already in use" once in a fresh-clone run.
+LISTEN_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    for _ in range(100):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # all tried were busy: let the kernel choose
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
