@@ -233,25 +233,26 @@ class Relay:
             bodies.insert(0, {"text": said, "buttons": [], "image": None})
         if language.note:
             bodies.insert(0, {"text": language.note, "buttons": [], "image": None})
+        return Exchange(stored, await self._keep_bot_messages(conversation_id, bodies))
+
+    async def _keep_bot_messages(self, conversation_id: str, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """The bot's messages as sent: their buttons remembered as offered (the payload guard admits a tap), the
+        messages stored in the transcript (returned with their ids)."""
         await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
-        return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
-                                                               bodies))
+        return await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot", bodies)
 
     async def _answer_directly(self, conversation_id: str, said: str, bodies: List[Dict[str, Any]],
                                progress: Dict[str, Any]) -> Exchange:
         """A turn the relay answers itself (the language menu): kept in the transcript like any other."""
         [stored] = await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "buyer", [{"text": said}])
         progress["kept"] = True
-        await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
-        return Exchange(stored, await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot",
-                                                               bodies))
+        return Exchange(stored, await self._keep_bot_messages(conversation_id, bodies))
 
     async def news(self, conversation_id: str, bodies: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
         """Bot messages written outside a turn (dispute news): kept in the transcript, so a buyer who opens the
         chat later reads them, and their buttons remembered as offered, so the payload guard admits a tap."""
         async with self._lock(conversation_id):
-            await anyio.to_thread.run_sync(self.offered.remember, conversation_id, bodies)
-            return await anyio.to_thread.run_sync(self._transcripts.append, conversation_id, "bot", bodies)
+            return await self._keep_bot_messages(conversation_id, bodies)
 
     async def history(self, conversation_id: str, after_id: int = 0, limit: int = 200) -> List[Dict[str, Any]]:
         return await _read(self._transcripts.messages, conversation_id, after_id, limit)
