@@ -86,6 +86,9 @@ def test_outage_and_restart_deliver_each_event_once_in_order_per_dispute(engine,
         # Then it is gone altogether (connection refused), and the worker's process dies holding leases.
         await receiver.stop()
         await first.rounds(clock, 3, 40)
+        # Past the longest backoff (2 minutes), so every pending event is due whatever the jitter drew: the
+        # dying process then holds a lease on each dispute's next event.
+        clock.advance(seconds=121)
         leased = first.worker._store.claim(clock.now(), timedelta(seconds=60), 10)
         assert leased  # claimed, never sent: the restarted worker must take them after the lease
         await first.stop()
