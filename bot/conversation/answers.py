@@ -240,8 +240,12 @@ _ANOTHER_INTL = re.compile(
     r"substituicao|substituir|reposicao|um novo|uma nova|reenviar|"
     r"remplacement|remplacer|echange|echanger|un nouveau|une nouvelle|un autre|une autre|renvoyer|"
     r"замен\w*|обмен\w*|(?:друг(?:ой|ую|ое)|нов(?:ый|ую|ое)) (?:товар|вещь|экземпляр|пар\w*)|"
-    r"(?:пришлите|прислать|пришли|отправьте|отправить) (?:мне )?(?:другой|другую|новый|новую|еще))\b"
-    r"|^(otro|otra|outro|outra|другой|другую)( por favor| pls| пожалуйста)?$")
+    r"(?:пришлите|прислать|пришли|пусть пришлют|отправьте|отправить|вышлите) (?:мне )?"
+    r"(?:другой|другую|другое|новый|новую|новое|еще)|(?:хочу|нужен|нужна|нужно) (?:другой|другую|другое)|"
+    # "quero outra", "quiero otro", "I want another one" said with the item left out
+    r"(?:quiero|quero|queria|quisiera|gostaria de|prefiero|prefiro) (?:un |una |um |uma )?(?:otro|otra|outro|outra)"
+    r"(?! (?:cosa|coisa|vez|dia|hora|color|cor)\b))\b"
+    r"|^(otro|otra|outro|outra|другой|другую|другое)( por favor| pls| пожалуйста)?$")
 _FULL_INTL = re.compile(
     r"\b(reembolso total|reembolso completo|reembolso|reembolsar|reembolsen|devolucion del dinero|devolucion|"
     r"mi dinero|todo el dinero|devuelvan (?:el|mi) dinero|reembolso integral|estorno|estornar|"
