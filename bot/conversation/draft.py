@@ -110,10 +110,20 @@ def answers_the_question(turn: Turn) -> bool:
         # a wish to stop); a confident side question or remark is not.
         if turn.intent in ("stop", "goodbye", "cancel_dispute"):
             return not answers.explicit_stop(text)
-        return len(text.split()) >= 5 and not answers.is_question(text) and turn.confidence < 0.6
+        statement = len(text.split()) >= 5 and not answers.is_question(text)
+        # "the tracking has been stuck for a month and the seller stopped answering" reads like the FAQ about
+        # sellers who do not answer, but it says what went wrong: a statement naming a problem describes it.
+        if statement and turn.intent != "request_human" and _names_a_problem(turn):
+            return True
+        return statement and turn.confidence < 0.6
     if asked == ORDER:
         return bool(turn.values("order_number"))
     return False
+
+
+def _names_a_problem(turn: Turn) -> bool:
+    return any(code in VALID_PROBLEMS for code in turn.problem_cues) or any(
+        code in VALID_PROBLEMS and confidence >= 0.5 for code, confidence in turn.problem_guesses)
 
 
 def understand(turn: Turn, draft: Dict[str, Any], orders: Sequence[OrderSummary],

@@ -278,3 +278,19 @@ def test_the_file_limit_is_checked_when_files_arrive():
     out = understand(t, {"evidence_files": existing}, ORDERS, max_files=10)
     assert len(out.slots["evidence_files"]) == 10 and "eleven.jpg" in out.messages[-1]
     assert "ten.jpg" in out.messages[0]
+
+
+def test_a_statement_naming_a_problem_at_the_description_question_is_the_description_whatever_the_intent():
+    from dataclasses import replace
+    from bot.nlu.problem_cues import cue_codes
+    for text in ("o rastreio ta parado faz mais de um mes e o vendedor nao responde mais",
+                 "tracking has been stuck for a month and the seller stopped answering me"):
+        said = replace(turn("faq_seller_no_response", text, requested=DESCRIPTION), confidence=0.9,
+                       problem_cues=cue_codes(text))
+        assert answers_the_question(said), text
+    # Without a problem named, a confident side question or request keeps its own answer.
+    for intent, text in (("faq_seller_no_response", "what happens if the seller never answers me"),
+                         ("request_human", "i want to talk to a person about the tracking being stuck"),
+                         ("faq_refund_time", "o vendedor nao responde, quanto tempo demora o reembolso?")):
+        said = replace(turn(intent, text, requested=DESCRIPTION), confidence=0.9, problem_cues=cue_codes(text))
+        assert not answers_the_question(said), text
