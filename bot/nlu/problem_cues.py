@@ -92,7 +92,13 @@ CUES: Dict[str, List[str]] = {
         r"\b(?:wrong|different|older|old|another|previous|earlier|cheaper|basic|lite|outdated)\s+"
         r"(?:model|version|generation|gen|variant|edition|series)\b",
         r"\bmodel\b", r"\bversion\b", r"\bgeneration\b", r"\bvariant\b", r"\bedition\b",
-        r"\b(?:pro|max|plus|lite|mini|ultra)\b", r"\b\d+\s*(?:gb|tb)\b", r"\bv\d\b", r"\biphone\s*\d+",
+        # Model suffixes only after a number, a product line or "the/a ... version" words: bare "pro" is Portuguese
+        # chat for "para o" ("pro vendedor"), "plus" French for "any more" ("il ne marche plus"), "le plus" "the most".
+        r"(?:\b\d+\s*|\b(?:iphone|galaxy|redmi|xiaomi|poco|pixel|ipad|macbook|airpods|buds|band|watch|note|mate"
+        r"|version|model|edition|the|a|an|not|instead of|modelo|versi[oó]n|vers[aã]o|mod[eè]le|el|un|um|uma)\s+)"
+        r"(?:pro|max|plus|mini)\b",
+        r"\b(?:pro|max|plus|mini)\s+(?:max|version|model|edition|variant|modelo|versi[oó]n|vers[aã]o|mod[eè]le"
+        r"|верси\w*|модел\w*)\b", r"\b(?:lite|ultra)\b", r"\b\d+\s*(?:gb|tb)\b", r"\bv\d\b", r"\biphone\s*\d+",
         # Spanish and Portuguese
         r"\bmodelos?\b", r"\bversi[oó]n\b|\bversiones\b|\bvers[aã]o\b|\bvers[oõ]es\b",
         r"\b(?:la|el)\s+del\s+\d+\b|\b(?:a|o)\s+do\s+\d+\b", r"\blos\s+normales\b|\b(?:el|o|la|a)\s+b[aá]sic[oa]\b",
