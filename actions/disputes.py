@@ -344,6 +344,24 @@ class ActionConfirmPending(Action):
             dispatcher, with_entities(tracker, {"entity": "dispute_number", "value": number}), {})
 
 
+class ActionAnswerFaqOrConfirm(Action):
+    """An FAQ intent while a yes/no is pending: "sim, pode cancelar" reads like the question about cancelling an
+    order, but it is the yes to "Cancel dispute ...?". The typed words answer the pending question when they say
+    yes or no to it; otherwise the FAQ is answered and the question stays pending."""
+
+    def name(self) -> str:
+        return "action_answer_faq_or_confirm"
+
+    async def run(self, dispatcher, tracker, domain) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        verb = (tracker.get_slot("pending_action") or "").partition(":")[0]
+        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(text, verb=verb) is not None:
+            return list(await ActionConfirmPending().run(dispatcher, tracker, domain) or [])
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        dispatcher.utter_message(response=f"utter_{intent}")
+        return []
+
+
 class ActionAttachEvidence(Action):
     """Files sent outside the dispute form: attached to the dispute being changed, the one the buyer picks,
     or their only open dispute. Files wait in `pending_evidence` while the bot asks which dispute."""

@@ -6,6 +6,7 @@ from support.action_runs import run, slots_of, svc, texts, tracker  # noqa: F401
 from actions.conversation import ActionBackToBot, ActionFallback, ActionRequestHuman
 from actions.dispute_form import ActionAskConfirmFiling, ActionFileDispute, ActionStartDispute, ValidateDisputeForm
 from actions.disputes import (
+    ActionAnswerFaqOrConfirm,
     ActionAttachEvidence,
     ActionCancelDispute,
     ActionConfirmPending,
@@ -161,6 +162,21 @@ def test_cancel_warns_then_cancels_on_yes(svc):
     assert "no longer help" in texts(messages)
     run(ActionConfirmPending(), tracker("affirm", slots=slots_of(events)))
     assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.CANCELLED
+
+
+def test_a_yes_read_as_the_cancel_faq_answers_the_pending_cancel(svc):
+    number = shoes_dispute(svc)
+    events, _ = run(ActionCancelDispute(), tracker(entities=[("dispute_number", number)]))
+    pending = slots_of(events)
+    # A real question about cancelling keeps the cancel pending and gets the FAQ's answer.
+    events, messages = run(ActionAnswerFaqOrConfirm(), tracker("faq_cancel_order", "how do i cancel an order",
+                                                               slots=pending))
+    assert events == [] and messages[0]["response"] == "utter_faq_cancel_order"
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.AWAITING_SELLER
+    events, messages = run(ActionAnswerFaqOrConfirm(), tracker("faq_cancel_order", "sim, pode cancelar",
+                                                               slots=pending))
+    assert svc.disputes.dispute_status("anna", number).dispute.status is DisputeStatus.CANCELLED
+    assert slots_of(events)["awaiting_confirmation"] is None and "cancelled" in texts(messages)
 
 
 def test_modify_adds_a_problem_after_a_yes(svc):
