@@ -298,6 +298,12 @@ _AMOUNT_SAID_INTL = re.compile(
     rf"\s+({_NUM})(?![\w.,]\d|\w)(?!\s*(?:days?|dias?|jours?|дн\w*|день|keys?|items?|%|piezas?|pecas?|"
     r"unidades?|articulos?|articles?|шт\w*|раз\w*|veces|vezes|fois))")
 
+# The amount before the words for "back": "get 7.50 back", "receber 7,50 de volta", "5 euros de vuelta",
+# "12,50 de remboursement", "300 назад".
+_AMOUNT_BACK = re.compile(
+    rf"(?<![\d.,])({_NUM})\s+(?:back(?=\s*(?:[.,!?]|$)|\s+(?:please|pls|and|for|to|on|into|as)\b)|de volta|de vuelta|de regreso|de reembolso|de estorno|de remboursement|"
+    r"rembourses?|назад|обратно)\b")
+
 
 def amount_words(text: str) -> bool:
     """"half", "all of it": amounts in words, which need the price to become a number."""
@@ -331,6 +337,7 @@ def amount_in(text: str, price: Optional[Decimal], *, bare_numbers: bool) -> Opt
         # "a refund of 5", "5 back", and a correction: "change the amount to 6", "make it 6".
         of = re.search(r"\b(?:refund|back|of|amount(?:\s+(?:to|is|should\s+be))?|make\s+it|change\s+it\s+to)\s+"
                        r"(\d{1,9}(?:[.,]\d{1,2})?)\b(?!\s*(?:days?|keys?|items?|%))", t) or _AMOUNT_SAID_INTL.search(t)
+        of = of or _AMOUNT_BACK.search(t)
         return _decimal(of.group(1)) if of else None
     numbers = [n for n in _BARE.findall(t) if len(n.replace(",", "").replace(".", "").replace(" ", "")) < 12]
     if numbers:
