@@ -278,6 +278,9 @@ CUES: Dict[str, List[str]] = {
         r"\bdefective\b", r"\bfaulty\b", r"\bmalfunction", r"\bdoa\b", r"\bno (?:sound|power|signal|picture)",
         r"\bfreez", r"\bflicker", r"\bglitch", r"\bshuts?\s+(?:off|down)", r"\bburn(?:t|ed)?\s*(?:out)?\b",
         r"\bunusable\b", r"\bonly works\b", r"\bno function",
+        # works only now and then
+        r"\bworks?\s+(?:only\s+)?(?:sometimes|intermittently|on and off|every other time)\b", r"\bintermittent",
+        r"\bkeeps?\s+(?:disconnecting|dropping|cutting out|turning off|restarting)\b", r"\bcuts?\s+out\b",
         # Spanish
         r"\bno\s+(?:me\s+|se\s+|lo\s+|la\s+|le\s+|los\s+|las\s+)?(?:enciende|encienden|prende|prenden|funciona"
         r"|funcionan|carga|cargan|suena|suenan|arranca|conecta|"
@@ -289,6 +292,8 @@ CUES: Dict[str, List[str]] = {
         r"\bdefectuos\w*",
         r"\bse\s+apaga\w*",
         r"\bsin\s+(?:sonido|se[ñn]al|imagen)\b",
+        r"\ba\s+veces\s+(?:no\s+)?(?:funciona|anda|carga|prende|enciende|conecta)\b", r"\bintermitente",
+        r"\bse\s+desconecta\w*\s+(?:sol[oa]|cada)\b|\bfallan?\s+(?:las|los|la|el|mucho|a veces)\b",
         # Portuguese
         r"\bn[aã]o\s+(?:\w+\s+)?(?:liga|ligam|funciona|funcionam|carrega|carregam|conecta|emparelha|reconhece"
         r"|acende|sai\s+som|emite\s+som|esquenta|l[eê])\b",
@@ -299,6 +304,8 @@ CUES: Dict[str, List[str]] = {
         r"\bcarrega\s+(?:muito\s+)?(?:mal|devagar)|\bs[oó]\s+carrega\b",
         r"\bdefeit\w*",
         r"\bdesliga\s+sozinh\w*",
+        r"\b[aà]s\s+vezes\s+(?:n[aã]o\s+)?(?:funciona|liga|carrega|conecta)\b", r"\bfalhand\w*|\bfalha\s+muito\b",
+        r"\bdesconecta\s+sozinh\w*",
         # French
         r"\b(?:marche|marchent|fonctionne|fonctionnent|s'?allume|s'?allument|charge|chargent|d[ée]marre"
         r"|d[ée]marrent|connecte|s'?appaire|s'?active)\s+(?:pas|plus|jamais)\b",
@@ -307,6 +314,7 @@ CUES: Dict[str, List[str]] = {
         r"\baucun\s+son\b|\bpas\s+de\s+son\b",
         r"\bd[ée]fectueu\w*",
         r"\ben\s+panne\b|\bhors\s+service\b|\bhs\b", r"\bs'?[ée]teint\b",
+        r"\bune\s+fois\s+sur\s+deux\b|\bpar\s+intermittence\b|\bse\s+d[ée]connecte\s+(?:tout\s+seul|sans\s+arr[eê]t)",
         # Russian
         r"\bне\s+(?:\w+\s+)?(?:работа|включа|заряжа|заряд|игра|звуч|гре[ею]|подключа|коннект|запуска|реагир"
         r"|видит|ловит|светит|гор[ия]т|печата|крут|сопряга)\w*",
@@ -314,6 +322,8 @@ CUES: Dict[str, List[str]] = {
         r"\bнерабоч\w*|\bне\s+рабоч\w*",
         r"\bсдох\w*|\bумер\b|\bмертв\w*",
         r"\bглюч\w*|\bзависа\w*", r"\bбрак\w*", r"\bгреется\b", r"\bне\s+работ\w*",
+        r"\bчерез\s+раз\b|\bне\s+срабатыва\w*|\bпропуска\w*\s+(?:\S+\s+){0,3}нажати\w*|\bотключа\w*\s+сам\w*",
+        r"\bотваливает\w*",
     ],
     "rusted_faded": [
         r"\brust", r"\bfad(?:e|ed|es|ing)\b", r"\bpeel(?!(?:ing|ed|s)?\s+off)", r"\btarnish",

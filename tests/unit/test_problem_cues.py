@@ -92,6 +92,10 @@ def test_the_transformer_weights_the_columns_and_survives_pickling():
     ("прислали не тот товар", "wrong_item"),
     ("не хватает деталей", "missing_parts"),
     ("это подделка", "counterfeit"),
+    # works only now and then
+    ("клавиши срабатывают через раз", "not_working"), ("мышка пропускает половину нажатий", "not_working"),
+    ("el teclado a veces no funciona", "not_working"), ("o fone desconecta sozinho", "not_working"),
+    ("le casque marche une fois sur deux", "not_working"), ("the remote works only sometimes", "not_working"),
 ])
 def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, code):
     assert code in cue_codes(text)
@@ -108,6 +112,9 @@ def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, co
     ("огромное спасибо", "size_mismatch"),
     ("кабеля нет в коробке", "no_packaging"),                          # the cable is missing, not the box
     ("battery dies in 10 minutes, they say 20000mah", "weight_mismatch"),
+    ("o vendedor mandou msg pro meu email", "model_mismatch"),        # "pro" is "para o" in Portuguese chat
+    ("le clavier ne marche plus du tout", "model_mismatch"),          # "plus": any more
+    ("c'est le plus petit des deux", "model_mismatch"),               # "le plus": the most
 ])
 def test_near_misses_do_not_fire(text, code):
     assert code not in cue_codes(text)
