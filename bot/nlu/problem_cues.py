@@ -24,6 +24,18 @@ _NOT = r"(?:not|never|no|n'?t|dont|doesnt|didnt|wont|cant|isnt|wasnt|havent|hasn
 _NOT_MONEY = (r"(?!\s+(?:el\s+|la\s+|mi\s+|meu\s+|minha\s+|o\s+|a\s+|mon\s+|ma\s+)?"
               r"(?:dinero|plata|reembolso|devoluci[oó]n|refund|dinheiro|estorno|argent|remboursement))")
 
+# Colour words, each form spelled out (a stem would match "reduced", "серьги", "rosé"...).
+_COLOURS = (
+    r"black|white|red|blue|green|pink|gr[ae]y|beige|navy|yellow|purple|brown|orange|gold|silver|"
+    r"negr[oa]s?|blanc[oa]s?|roj[oa]s?|azul(?:es)?|verdes?|rosas?|rosad[oa]s?|gris(?:es)?|amarill[oa]s?|"
+    r"marr[oó]n(?:es)?|naranjas?|morad[oa]s?|violetas?|celestes?|dorad[oa]s?|platead[oa]s?|"
+    r"pret[oa]s?|branc[oa]s?|vermelh[oa]s?|cinzas?|amarel[oa]s?|marrom|laranjas?|rox[oa]s?|beges?|dourad[oa]s?|"
+    r"noire?s?|blanche?s?|rouges?|bleue?s?|verte?s?|jaunes?|marron|violette?s?|dor[ée]e?s?|argent[ée]e?s?|"
+    r"ч[её]рн(?:ый|ая|ое|ые|ого|ую|ом)|бел(?:ый|ая|ое|ые|ого|ую|ом)|красн(?:ый|ая|ое|ые|ого|ую|ом)|"
+    r"син(?:ий|яя|ее|ие|его|юю|ем)|зел[её]н(?:ый|ая|ое|ые|ого|ую|ом)|розов(?:ый|ая|ое|ые|ого|ую|ом)|"
+    r"сер(?:ый|ая|ое|ые|ого|ую|ом)|ж[её]лт(?:ый|ая|ое|ые|ого|ую|ом)|коричнев(?:ый|ая|ое|ые|ого|ую|ом)|"
+    r"бежев(?:ый|ая|ое|ые|ого|ую|ом)|голуб(?:ой|ая|ое|ые|ого|ую|ом)")
+
 CUES: Dict[str, List[str]] = {
     "not_received": [
         r"\bnever\s+(?:arrived?|came|come|received?|recie?ved?|got|get|delivered|showed up|reached)",
@@ -81,7 +93,9 @@ CUES: Dict[str, List[str]] = {
         r"|ray[\s-]?ban|"
         r"найк\w*|адидас\w*|самсунг\w*|эппл|сяоми|тефал\w*|филипс\w*)\b",
         # French
-        r"\bmarques?\b(?!\s+(?:comme\s+)?livr)", r"\bsans\s+marque\b",
+        # "la marque", "bonne marque"; a bare "marque" is mostly "marqué" typed without its accent ("marqué comme payé")
+        r"\b(?:la|une|de|des|bonne|mauvaise|autre|fausse|vraie|m[eê]me|cette|sa|leur|grande|petite|quelle)\s+marques?\b"
+        r"(?!\s+(?:comme\s+)?(?:livr|pay|re[çc]u|exp[ée]di))", r"\bsans\s+marque\b",
         # Russian
         r"\bбренд\w*",
         r"\bфирм[аыуе]\b|\bфирмой\b",
@@ -95,7 +109,7 @@ CUES: Dict[str, List[str]] = {
         # Model suffixes only after a number, a product line or "the/a ... version" words: bare "pro" is Portuguese
         # chat for "para o" ("pro vendedor"), "plus" French for "any more" ("il ne marche plus"), "le plus" "the most".
         r"(?:\b\d+\s*|\b(?:iphone|galaxy|redmi|xiaomi|poco|pixel|ipad|macbook|airpods|buds|band|watch|note|mate"
-        r"|version|model|edition|the|a|an|not|instead of|modelo|versi[oó]n|vers[aã]o|mod[eè]le|el|un|um|uma)\s+)"
+        r"|version|model|edition|the|not|instead of|modelo|versi[oó]n|vers[aã]o|mod[eè]le|el)\s+)"
         r"(?:pro|max|plus|mini)\b",
         r"\b(?:pro|max|plus|mini)\s+(?:max|version|model|edition|variant|modelo|versi[oó]n|vers[aã]o|mod[eè]le"
         r"|верси\w*|модел\w*)\b", r"\b(?:lite|ultra)\b", r"\b\d+\s*(?:gb|tb)\b", r"\bv\d\b", r"\biphone\s*\d+",
@@ -141,6 +155,13 @@ CUES: Dict[str, List[str]] = {
     ],
     "color_mismatch": [
         r"\bcolou?rs?\b", r"\bshade\b",
+        # One colour ordered, another named after it, in any of the five languages ("pedí el negro y llegó blanco",
+        # "commandé en gris, reçu un jaune", "заказывала черный, пришел белый")
+        rf"\b(?:ordered|order|chose|picked|wanted|ped[ií]|pedimos|compr[eé]|eleg[ií]|escolhi|encomendei|comprei"
+        rf"|command[ée]|choisi|pris|заказ\w*|выбрал\w*|брал\w*)\b.{{0,50}}?\b({_COLOURS})\b"
+        # ... but not one two-coloured thing: "black and white", "negro y blanco", "бело-синий"
+        rf"(?!\s*(?:and|y|e|et|и|&|/|-|con|com|avec|с)\s*(?:{_COLOURS})\b)"
+        rf".{{1,60}}?\b(?!\1\b)({_COLOURS})\b",
         r"\b(?:black|white|red|blue|green|pink|grey|gray|beige|navy|yellow|purple|brown|cream|orange|gold|silver)\b"
         r".{0,25}\b(?:not|instead|ordered|chose|wanted|asked)\b",
         # Spanish and Portuguese ("color" is caught above)

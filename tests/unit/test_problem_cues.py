@@ -96,6 +96,10 @@ def test_the_transformer_weights_the_columns_and_survives_pickling():
     ("клавиши срабатывают через раз", "not_working"), ("мышка пропускает половину нажатий", "not_working"),
     ("el teclado a veces no funciona", "not_working"), ("o fone desconecta sozinho", "not_working"),
     ("le casque marche une fois sur deux", "not_working"), ("the remote works only sometimes", "not_working"),
+    # one colour ordered, another after it
+    ("i ordered the black one and got white", "color_mismatch"), ("pedí el negro y me llegó uno blanco", "color_mismatch"),
+    ("commandé en gris, reçu un jaune", "color_mismatch"), ("заказывала черный, пришел белый", "color_mismatch"),
+    ("encomendei preto e veio branco", "color_mismatch"), ("ce n'est pas la bonne marque", "brand_mismatch"),
 ])
 def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, code):
     assert code in cue_codes(text)
@@ -115,6 +119,9 @@ def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, co
     ("o vendedor mandou msg pro meu email", "model_mismatch"),        # "pro" is "para o" in Portuguese chat
     ("le clavier ne marche plus du tout", "model_mismatch"),          # "plus": any more
     ("c'est le plus petit des deux", "model_mismatch"),               # "le plus": the most
+    ("à plus, bye", "model_mismatch"),                                  # "see you"
+    ("le remboursement est marque comme paye", "brand_mismatch"),      # "marqué": marked
+    ("ordered a black and white striped shirt, it arrived torn", "color_mismatch"),  # one two-coloured shirt
 ])
 def test_near_misses_do_not_fire(text, code):
     assert code not in cue_codes(text)
