@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from bench.load.measure import training_seconds
+from bench.load.measure import detection_cost, training_seconds
 from bench.load.ours import ours
 from bench.load.report import add_ratios, print_summary, write_report
 from bench.load.stock import stock
@@ -50,6 +50,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--buyers", type=int, default=40)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--channels", default="rest,socketio")
+    parser.add_argument("--languages", default="es,pt,fr,ru",
+                        help="our stack also runs the REST conversation typed in these languages ('' for none)")
     parser.add_argument("--no-stock", action="store_true", help="skip stock Rasa")
     parser.add_argument("--no-ours", action="store_true", help="skip our stack (stock Rasa only)")
     parser.add_argument("--no-training", action="store_true", help="skip timing a forced training")
@@ -66,6 +68,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="Rasa processes (default: the product's default for single, 1 for scaled)")
     parser.add_argument("--gateways", type=int, default=2, help="scaled: gateway processes")
     args = parser.parse_args(argv)
+    args.languages = [code for code in args.languages.split(",") if code]
     try:
         bounds = [float(x) for x in args.think_seconds.split(",")]
         args.think = (bounds[0], bounds[-1])
@@ -77,6 +80,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "python": platform.python_version(),
         "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True).stdout.strip()}
+    report["language_detection"] = detection_cost()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         if not args.no_training:

@@ -111,3 +111,23 @@ def training_seconds() -> Optional[float]:
         done = subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--out", out], cwd=ROOT,
                               capture_output=True)
         return round(time.monotonic() - started, 1) if done.returncode == 0 else None
+
+
+def detection_cost(rounds: int = 200) -> Dict[str, Any]:
+    """CPU per message of deciding a turn's language (bot.i18n.detection, as the gateway's relay does it), over the
+    scripted buyers' messages in every language, once the detector's models are loaded (the gateway loads them at
+    start-up). Measured in this process, beside the stack: the relay's share of a turn."""
+    from bench.load.scripts import TYPED
+    from bot.i18n.detection import LanguageDetector
+
+    texts = [text for words in TYPED.values() for text in words.values()] + [
+        "show my orders", "I want to open a dispute", "The case arrived cracked and one earbud does not charge at all",
+        "what is the status of my dispute", "how long does a refund take", "bye"]
+    detector = LanguageDetector()
+    detector.warm_up()
+    started = time.process_time()
+    for _ in range(rounds):
+        for text in texts:
+            detector.detect(text)
+    per_message = (time.process_time() - started) * 1000 / (rounds * len(texts))
+    return {"messages": len(texts), "rounds": rounds, "cpu_ms_per_message": round(per_message, 3)}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 from bench.load.measure import CpuMeter, MemorySampler
-from bench.load.scripts import dispute_conversation
+from bench.load.scripts import dispute_conversation, typed_dispute_conversation
 from bench.load.stores import DEFAULT_POSTGRES_URL, DEFAULT_REDIS_URL, count_disputes, prepare_store, temporary_database
 from bench.load.traffic import Results, run_rest, run_socketio
 from bench.stack import Stack
@@ -18,7 +18,8 @@ from bench.stack import Stack
 
 def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
     """Our figures in one profile: start-up, each channel's turns and CPU per message, disputes filed, memory."""
-    channels = args.channels.split(",") + (["rest_paced"] if args.think[1] > 0 else [])
+    channels = args.channels.split(",") + (["rest_paced"] if args.think[1] > 0 else []) \
+        + [f"rest_{language}" for language in args.languages if language != "en"]
     out: Dict[str, Any] = {"profile": profile}
     with contextlib.ExitStack() as cleanup:
         if profile == "scaled":
@@ -54,6 +55,9 @@ def ours(args, work: Path, profile: str = "single") -> Dict[str, Any]:
                 elif channel == "rest_paced":
                     seconds = asyncio.run(run_rest(urls, batch, args.concurrency, dispute_conversation, results,
                                                    think=args.think))
+                elif channel.startswith("rest_"):  # the same conversation typed in another language
+                    seconds = asyncio.run(run_rest(urls, batch, args.concurrency,
+                                                   typed_dispute_conversation(channel[len("rest_"):]), results))
                 else:
                     seconds = asyncio.run(run_socketio(urls, batch, args.concurrency, results))
                 out[channel] = {**results.summary(seconds), "cpu_ms_per_message": cpu.per_message(results.messages)}

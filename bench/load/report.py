@@ -21,6 +21,12 @@ def add_ratios(report: Dict[str, Any], ours_key: str, profile: str) -> None:
         machine = [(r.get("cpu_ms_per_message") or {}).get("machine") for r in (ours_rest, stock_rest)]
         if all(machine):
             report["ratios"]["machine_cpu_per_message_ours_over_stock"] = round(machine[0] / machine[1], 2)
+    languages = {channel[len("rest_"):]: figures for channel, figures in (report.get(ours_key) or {}).items()
+                 if channel.startswith("rest_") and channel != "rest_paced" and isinstance(figures, dict)}
+    if languages and stock_rest.get("messages_per_second"):
+        report.setdefault("ratios", {})["throughput_by_language_over_stock"] = {
+            language: round(figures["messages_per_second"] / stock_rest["messages_per_second"], 2)
+            for language, figures in languages.items() if figures.get("messages_per_second")}
     ours_paced = (report.get(ours_key) or {}).get("rest_paced") or {}
     stock_paced = report["stock_rasa"].get("rest_paced") or {}
     if ours_paced.get("p95_ms") and stock_paced.get("p95_ms"):
