@@ -55,9 +55,10 @@ def create_app(settings: Optional[Settings] = None, services: Optional[Services]
         gateway = build_gateway(settings, services)
         app.state.gateway = gateway
         freeze_long_lived_objects()
+        # The language detector's models (a second or two of CPU, once per process), loaded before the gateway
+        # answers: otherwise the first buyer's turn waits for them.
+        await anyio.to_thread.run_sync(gateway.relay.languages.detector.warm_up)
         tasks = _background_jobs(gateway)
-        # The language detector's models (a second or two of CPU), built now rather than at a buyer's first turn.
-        tasks.append(asyncio.create_task(anyio.to_thread.run_sync(gateway.relay.languages.detector.warm_up)))
         try:
             yield
         finally:

@@ -73,7 +73,9 @@ class LanguageDetector:
                 from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
                 languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
-                detector = self._detectors[codes] = LanguageDetectorBuilder.from_languages(*languages).build()
+                # Lingua loads a language's models at its first detection otherwise (1-2 s of CPU, in a buyer's turn).
+                detector = self._detectors[codes] = (
+                    LanguageDetectorBuilder.from_languages(*languages).with_preloaded_language_models().build())
             return detector
 
     def warm_up(self) -> None:
