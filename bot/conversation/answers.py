@@ -301,8 +301,8 @@ _AMOUNT_SAID_INTL = re.compile(
 # The amount before the words for "back": "get 7.50 back", "receber 7,50 de volta", "5 euros de vuelta",
 # "12,50 de remboursement", "300 назад".
 _AMOUNT_BACK = re.compile(
-    rf"(?<![\d.,])({_NUM})\s+(?:back(?=\s*(?:[.,!?]|$)|\s+(?:please|pls|and|for|to|on|into|as)\b)|de volta|de vuelta|de regreso|de reembolso|de estorno|de remboursement|"
-    r"rembourses?|назад|обратно)\b")
+    rf"(?<![\d.,])({_NUM})\s+(?:back(?=\s*(?:[.,!?]|$)|\s+(?:please|pls|and|for|to|on|into|as)\b)|"
+    r"de volta|de vuelta|de regreso|de reembolso|de estorno|de remboursement|rembourses?|назад|обратно)\b")
 
 
 def amount_words(text: str) -> bool:
