@@ -7,7 +7,6 @@ from typing import List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 
-from bot.conversation import answers
 from bot.conversation.draft import FORM_SLOTS
 from bot.disputes.matching import match_orders
 
@@ -23,9 +22,9 @@ from .common import (
     with_entities,
 )
 from .dispute_form import answer_again, ask_current_step, named_order, start_instead
-from .disputes import ActionConfirmPending, ActionEscalateDispute
+from .disputes import ActionConfirmPending, ActionEscalateDispute, says_yes_or_no_to_the_pending_question
 from .replies import dispute_text
-from .triage import MISSED, PICKERS, carry_on_with, pending_verb, picked_dispute, what_i_can_do
+from .triage import MISSED, PICKERS, carry_on_with, picked_dispute, what_i_can_do
 
 FALLBACK = "action_fallback"
 
@@ -48,8 +47,7 @@ class ActionFallback(Action):
         previous = follow_up_of(tracker) if buyer is not None else None
         if previous is not None:  # "what about the shoes?" after a status answer
             return await answer_again(previous, dispatcher, tracker, domain)
-        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(
-                tracker.latest_message.get("text") or "", verb=pending_verb(tracker)) is not None:
+        if says_yes_or_no_to_the_pending_question(tracker):
             return await ActionConfirmPending().run(dispatcher, tracker, domain)  # "yep go" read as unsure
         if pick_for in PICKERS and buyer is not None:
             chosen = picked_dispute(tracker, buyer)

@@ -280,6 +280,14 @@ class ActionModifyDispute(Action):
         return _("Dispute {number} will say {changes}.", number=details.dispute.number, changes="; ".join(parts))
 
 
+def says_yes_or_no_to_the_pending_question(tracker) -> bool:
+    """The typed words say yes or no to the question the bot is waiting on ("yep go", "sim, pode cancelar"),
+    whatever intent the classifier gave them."""
+    verb = (tracker.get_slot("pending_action") or "").partition(":")[0]
+    return bool(tracker.get_slot("awaiting_confirmation")) and answers.yes_or_no(
+        tracker.latest_message.get("text") or "", verb=verb) is not None
+
+
 class ActionConfirmPending(Action):
     """Carries out (on yes) or drops (on no) what the bot asked to confirm: escalate, cancel or modify."""
 
@@ -353,9 +361,7 @@ class ActionAnswerFaqOrConfirm(Action):
         return "action_answer_faq_or_confirm"
 
     async def run(self, dispatcher, tracker, domain) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        verb = (tracker.get_slot("pending_action") or "").partition(":")[0]
-        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(text, verb=verb) is not None:
+        if says_yes_or_no_to_the_pending_question(tracker):
             return list(await ActionConfirmPending().run(dispatcher, tracker, domain) or [])
         intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
         dispatcher.utter_message(response=f"utter_{intent}")

@@ -35,6 +35,7 @@ from .disputes import (
     ActionModifyDispute,
     ask_yes_no,
     pick_candidates,
+    says_yes_or_no_to_the_pending_question,
 )
 from .offers import ActionAcceptOffer
 from .replies import protection_text
@@ -103,10 +104,6 @@ def with_message(tracker: Tracker, message: Dict[str, Any]) -> Tracker:
     return copy
 
 
-def pending_verb(tracker: Tracker) -> str:
-    return (tracker.get_slot("pending_action") or "").partition(":")[0]
-
-
 def picked_dispute(tracker: Tracker, buyer: str) -> Optional[DisputeDetails]:
     """The dispute a typed answer to "Which dispute?" names: its number, its order's number, its item, or its
     place in the list."""
@@ -161,8 +158,7 @@ class ActionTriage(Action):
         previous = follow_up_of(tracker)
         if previous is not None:
             return stay + await answer_again(previous, dispatcher, tracker, domain)
-        if tracker.get_slot("awaiting_confirmation") and answers.yes_or_no(tracker.latest_message.get("text") or "",
-                                                                          verb=pending_verb(tracker)) is not None:
+        if says_yes_or_no_to_the_pending_question(tracker):
             return stay + list(await ActionConfirmPending().run(dispatcher, tracker, domain) or [])
         if tracker.get_slot("awaiting_changes"):
             # The change the bot asked for ("What should change?"), typed as facts.

@@ -336,8 +336,8 @@ def amount_in(text: str, price: Optional[Decimal], *, bare_numbers: bool) -> Opt
     if not bare_numbers:
         # "a refund of 5", "5 back", and a correction: "change the amount to 6", "make it 6".
         of = re.search(r"\b(?:refund|back|of|amount(?:\s+(?:to|is|should\s+be))?|make\s+it|change\s+it\s+to)\s+"
-                       r"(\d{1,9}(?:[.,]\d{1,2})?)\b(?!\s*(?:days?|keys?|items?|%))", t) or _AMOUNT_SAID_INTL.search(t)
-        of = of or _AMOUNT_BACK.search(t)
+                       r"(\d{1,9}(?:[.,]\d{1,2})?)\b(?!\s*(?:days?|keys?|items?|%))", t) \
+            or _AMOUNT_SAID_INTL.search(t) or _AMOUNT_BACK.search(t)
         return _decimal(of.group(1)) if of else None
     numbers = [n for n in _BARE.findall(t) if len(n.replace(",", "").replace(".", "").replace(" ", "")) < 12]
     if numbers:
