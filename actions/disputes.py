@@ -50,8 +50,8 @@ def _pick(dispatcher, _: Translator, tracker, buyer: str, intent: str,
         return None, []
     if len(candidates) == 1:
         return candidates[0], []
-    named = _named_among(tracker, candidates)
-    if named is not None:  # "escalate my dispute about the shoes"
+    named = _named_among(tracker, candidates) or _the_one_just_talked_about(tracker, candidates)
+    if named is not None:  # "escalate my dispute about the shoes", "cancel this dispute" right after filing it
         return named, []
     dispatcher.utter_message(
         text=_("Which dispute? Tap one, or type the item or the dispute number."),
@@ -67,6 +67,18 @@ def _named_among(tracker, candidates: List[DisputeDetails]) -> Optional[DisputeD
     if len(matches) != 1:
         return None
     return next(d for d in candidates if d.order.number == matches[0].number)
+
+
+# "this dispute", "essa disputa", "ce litige", "этот спор", "it": the dispute the conversation was just about.
+_THIS_ONE = re.compile(r"\b(?:this|that|it|esta|este|esa|ese|essa|esse|isso|ce|cette|celui-ci|этот|эту|его|ее|её)\b",
+                       re.IGNORECASE)
+
+
+def _the_one_just_talked_about(tracker, candidates: List[DisputeDetails]) -> Optional[DisputeDetails]:
+    number = tracker.get_slot("last_dispute")
+    if not number or not _THIS_ONE.search(tracker.latest_message.get("text") or ""):
+        return None
+    return next((d for d in candidates if d.dispute.number == number), None)
 
 
 def pick_candidates(buyer: str, only_open: bool = True) -> List[DisputeDetails]:

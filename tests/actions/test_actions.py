@@ -179,6 +179,17 @@ def test_a_yes_read_as_the_cancel_faq_answers_the_pending_cancel(svc):
     assert slots_of(events)["awaiting_confirmation"] is None and "cancelled" in texts(messages)
 
 
+def test_this_dispute_is_the_one_the_conversation_was_just_about(svc):
+    number = shoes_dispute(svc)
+    for text in ("cancel this dispute", "quero cancelar essa disputa", "отмени этот спор"):
+        events, messages = run(ActionCancelDispute(), tracker("cancel_dispute", text, slots={"last_dispute": number}))
+        assert slots_of(events)["pending_action"] == f"cancel:{number}", text
+    # Without a dispute just talked about, or without "this", the buyer is asked which one.
+    for slots, text in (({}, "cancel this dispute"), ({"last_dispute": number}, "cancel a dispute")):
+        events, messages = run(ActionCancelDispute(), tracker("cancel_dispute", text, slots=slots))
+        assert "Which dispute?" in texts(messages), text
+
+
 def test_modify_adds_a_problem_after_a_yes(svc):
     number = shoes_dispute(svc)
     events, messages = run(ActionModifyDispute(), tracker(
