@@ -201,6 +201,62 @@ def _refuse_silent_fallback() -> None:
     _replace(Agent, "_create_tracker_store", staticmethod(create_tracker_store))
 
 
+def _run_graphs_in_order() -> None:
+    """Rasa runs its model graph (a message's parse, each prediction) through dask's scheduler: for about ten
+    nodes per run it rebuilds the minimal schema (a recursive walk without memo), builds a dask graph and lets
+    dask order it, about a tenth of Rasa's CPU under load (py-spy). Here the order of each set of targets is
+    worked out once and the nodes are called in it, each with its parents' outputs, as dask calls them (a need
+    that names no node nor input reaches the node as the plain name, as in dask). Same nodes, same outputs
+    (tests/unit/test_rasa_graph_runner.py compares them with dask's on our model)."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    if (DaskGraphRunner, "run") in _originals:
+        return
+
+    def run(self, inputs=None, targets=None):
+        run_targets = list(targets if targets else self._graph_schema.target_names)
+        orders = self.__dict__.setdefault("_orders_by_targets", {})
+        order = orders.get(tuple(run_targets))
+        if order is None:
+            order = orders[tuple(run_targets)] = _execution_order(self._graph_schema, run_targets)
+        values: Dict[str, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and name in self._graph_schema.nodes:
+                raise GraphRunError(f"Input value '{value}' clashes with a node name. Make sure that none of the "
+                                    f"input names passed to the `run` method are the same as node names in the "
+                                    f"graph schema.")
+            values[name] = (name, value)
+        try:
+            for name, needs in order:
+                values[name] = self._instantiated_nodes[name](*(values.get(need, need) for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values.get(name, name) for name in run_targets)  # as dict(dask.get(...)) is
+
+    _replace(DaskGraphRunner, "run", run)
+
+
+def _execution_order(schema: Any, targets: List[str]) -> List[Tuple[str, List[str]]]:
+    """The nodes the targets depend on (themselves included), each after the nodes it needs, with its needs."""
+    order: List[Tuple[str, List[str]]] = []
+    done: set = set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in schema.nodes:
+            return
+        done.add(name)
+        needs = list(schema.nodes[name].needs.values())
+        for need in needs:
+            visit(need)
+        order.append((name, needs))
+
+    for target in targets:
+        visit(target)
+    return order
+
+
 PATCHES: List[Callable[[], None]] = [_cache_action_response_validator, _cache_event_types,
-                                     _keep_action_server_connections, _refuse_silent_fallback]
+                                     _keep_action_server_connections, _refuse_silent_fallback,
+                                     _run_graphs_in_order]
 

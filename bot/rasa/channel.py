@@ -55,10 +55,15 @@ class GatewayInput(RestInput):
             return response.json(collector.messages)
 
         @blueprint.listener("after_server_start")
-        async def settle_memory(_app, _loop):
-            # The model is loaded by now (Rasa loads it before the server starts).
+        async def warm_up_and_settle_memory(app, _loop):
+            # The model is loaded by now (Rasa loads it before the server starts); the health check is answered
+            # once this is done, as it runs on the same event loop.
             from bot.gc_tuning import freeze_long_lived_objects
+            from bot.rasa.warm_up import warm_up
 
+            agent = getattr(getattr(app, "ctx", None), "agent", None)
+            if agent is not None and agent.is_ready():
+                await warm_up(agent)
             freeze_long_lived_objects()
 
         @blueprint.middleware("request")

@@ -6,6 +6,7 @@ import logging
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.utils.endpoints import EndpointConfig
 from telegram.ext import ExtBot
@@ -14,7 +15,7 @@ from bot.patches import rasa as rasa_patches
 from bot.patches import telegram as telegram_patches
 
 PATCHED = [(RemoteAction, "_validate_action_result"), (Event, "resolve_by_type"), (EndpointConfig, "session"),
-           (Agent, "_create_tracker_store")]
+           (Agent, "_create_tracker_store"), (DaskGraphRunner, "run")]
 
 
 def _now():

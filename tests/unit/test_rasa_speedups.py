@@ -149,3 +149,57 @@ def test_start_up_objects_are_frozen_once_rasa_has_started():
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+class _Agent:
+    """Enough of rasa.core.agent.Agent for the warm-up: records what it was asked."""
+
+    def __init__(self, fail: bool = False) -> None:
+        from types import SimpleNamespace
+
+        from rasa.shared.core.domain import Domain
+
+        self.domain = Domain.empty()
+        self.parsed: list = []
+        self.predicted: list = []
+        self.fail = fail
+        self.processor = SimpleNamespace(predict_next_with_tracker=lambda tracker: self.predicted.append(
+            tracker.latest_message.text))
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def parse_message(self, text):
+        if self.fail:
+            raise RuntimeError("model broken")
+        self.parsed.append(text)
+        return {"text": text, "intent": {"name": "greet", "confidence": 1.0}, "entities": []}
+
+
+def test_the_model_is_warmed_up_in_every_language_before_memory_is_frozen():
+    import asyncio
+    import gc
+    from types import SimpleNamespace
+
+    from bot.rasa.channel import GatewayInput
+    from bot.rasa.warm_up import SAMPLES
+
+    agent = _Agent()
+    blueprint = GatewayInput("token").blueprint(lambda message: None)
+    [listener] = [future for future in blueprint._future_listeners if future.event == "after_server_start"]
+    try:
+        asyncio.run(listener.listener(SimpleNamespace(ctx=SimpleNamespace(agent=agent)), None))
+    finally:
+        gc.unfreeze()
+    assert agent.parsed == list(SAMPLES) and agent.predicted == list(SAMPLES)
+    assert len(SAMPLES) == 5
+
+
+def test_a_failed_warm_up_is_logged_and_start_up_goes_on(caplog):
+    import asyncio
+
+    from bot.rasa.warm_up import warm_up
+
+    agent = _Agent(fail=True)
+    asyncio.run(warm_up(agent))
+    assert "warming up the model failed" in caplog.text and agent.predicted == []
