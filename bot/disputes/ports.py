@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ContextManager, List, Optional, Protocol, Sequence
+from typing import ContextManager, Dict, List, Optional, Protocol, Sequence
 
 from .evidence import CheckedUpload
 from .model import (
@@ -57,6 +57,8 @@ class DisputeRepository(Protocol):
 
     def get_by_number(self, number: str) -> Optional[Dispute]: ...
     def get_by_order(self, order_id: int) -> Optional[Dispute]: ...
+    def by_orders(self, order_ids: Sequence[int]) -> Dict[int, Dispute]:
+        """The disputes of these orders (one query), by order id; orders with none are left out."""
     def get_by_submission_key(self, buyer_id: str, key: str) -> Optional[Dispute]: ...
     def list_for_buyer(self, buyer_id: str) -> List[Dispute]: ...
     def awaiting_seller_past(self, now: datetime) -> List[Dispute]: ...

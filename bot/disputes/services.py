@@ -130,7 +130,10 @@ class DisputeService:
     def list_orders(self, buyer_id: str) -> List[OrderSummary]:
         now = self._clock.now()
         with self._uow.reading() as uow:
-            return [self._summary(uow, order, now) for order in uow.orders.list_for_buyer(buyer_id)]
+            orders = uow.orders.list_for_buyer(buyer_id)
+            disputes = uow.disputes.by_orders([order.id for order in orders if order.id is not None])
+            return [self._summary_with(order, disputes.get(order.id) if order.id is not None else None, now)
+                    for order in orders]
 
     def order_summary(self, buyer_id: str, order_number: object) -> OrderSummary:
         number = parse_order_number(order_number)
@@ -476,7 +479,9 @@ class DisputeService:
     # ---- helpers -------------------------------------------------------------------------------
 
     def _summary(self, uow: UnitOfWork, order: Order, now: datetime) -> OrderSummary:
-        dispute = uow.disputes.get_by_order(order.id)
+        return self._summary_with(order, uow.disputes.get_by_order(order.id), now)
+
+    def _summary_with(self, order: Order, dispute: Optional[Dispute], now: datetime) -> OrderSummary:
         return OrderSummary(
             order=order,
             protection_days_left=days_left(order.protection_ends_at, now),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import List, Optional, overload
+from typing import Dict, List, Optional, Sequence, overload
 
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
@@ -225,6 +225,12 @@ class DisputeRepository(_Repo):
 
     def get_by_order(self, order_id: int) -> Optional[Dispute]:
         return self._one(t.disputes.c.order_id == order_id)
+
+    def by_orders(self, order_ids: Sequence[int]) -> Dict[int, Dispute]:
+        if not order_ids:
+            return {}
+        rows = self._conn.execute(select(t.disputes).where(t.disputes.c.order_id.in_(list(order_ids))))
+        return {dispute.order_id: dispute for dispute in map(_dispute, rows)}
 
     def get_by_submission_key(self, buyer_id: str, key: str) -> Optional[Dispute]:
         return self._one(t.disputes.c.buyer_id == buyer_id, t.disputes.c.submission_key == key)

@@ -64,6 +64,32 @@ class TestOrders:
         assert summaries[late].protection_days_left == 10 and not summaries[late].eligibility.can_open
         assert summaries[unshipped].eligibility.code == "protection_not_started"
 
+    def test_list_orders_shows_each_orders_dispute_read_in_one_query(self, service, world, anna, ben, engine):
+        from sqlalchemy import event
+
+        disputed = world.order(anna, price="30.00")
+        other = world.order(anna, price="12.00")
+        plain = world.order(anna)
+        bens = world.order(ben)
+        mine = open_basic(service, anna, disputed).dispute
+        open_basic(service, anna, other)
+        open_basic(service, ben, bens)
+        statements = []
+
+        def seen(_conn, _cursor, statement, *_rest):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            summaries = {s.order.number: s for s in service.list_orders(anna)}
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert summaries[disputed].dispute_number == mine.number and not summaries[disputed].eligibility.can_open
+        assert summaries[other].dispute_number and summaries[other].dispute_number != mine.number
+        assert summaries[plain].dispute_number is None and summaries[plain].eligibility.can_open
+        assert set(summaries) == {disputed, other, plain}
+        assert sum("FROM disputes" in sql for sql in statements) == 1, statements
+
     def test_another_buyers_order_looks_exactly_like_a_missing_one(self, service, world, anna, ben):
         bens = world.order(ben)
         with pytest.raises(OrderNotFound) as foreign:

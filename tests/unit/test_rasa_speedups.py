@@ -203,3 +203,28 @@ def test_a_failed_warm_up_is_logged_and_start_up_goes_on(caplog):
     agent = _Agent(fail=True)
     asyncio.run(warm_up(agent))
     assert "warming up the model failed" in caplog.text and agent.predicted == []
+
+
+def test_request_bodies_to_the_action_server_read_back_as_the_json_module_writes_them():
+    """ujson writes what the json module writes, as far as any reader can tell, for a real conversation."""
+    import json
+
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+    tracker = DialogueStateTracker.from_events("buyer-1", [
+        ActionExecuted("action_listen"),
+        UserUttered("la coque est arrivée cassée 😡 /affirm \u2019", parse_data={
+            "intent": {"name": "open_dispute", "confidence": 0.9312345678901234},
+            "entities": [{"entity": "problem", "value": "damaged", "start": 14, "end": 20}],
+            "text": "la coque est arrivée cassée"}),
+        SlotSet("amount", 7.5), SlotSet("problems", ["damaged", "not_working"]), SlotSet("order", None),
+        BotUttered("Что случилось?", {"buttons": [{"title": "Да", "payload": "/affirm"}]}),
+    ])
+    body = {"next_action": "action_x", "sender_id": "buyer-1", "tracker": tracker.current_state(EventVerbosity.ALL),
+            "domain": {"slots": {"x": {"type": "float", "initial_value": 1e-7}}}, "version": "3.6.21"}
+    written = rasa_speedups._json_body(body)
+    assert json.loads(written) == json.loads(json.dumps(body))
+    assert "/affirm" in written and "\\/" not in written
+    with pytest.raises(TypeError):
+        rasa_speedups._json_body({"not json": object()})
