@@ -125,3 +125,29 @@ def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, co
 ])
 def test_near_misses_do_not_fire(text, code):
     assert code not in cue_codes(text)
+
+
+def test_the_joined_cues_match_exactly_what_one_search_per_cue_matches():
+    """cue_vector joins each code's cues into one alternation; on every training example, and on texts made of
+    each code's own cue words, it answers what searching each cue alone answers."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from bot.nlu import problem_cues
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "data" / "nlu.yml").read_text(encoding="utf-8"))
+    texts = [re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
+             for block in data["nlu"] if "examples" in block for line in block["examples"].splitlines()]
+    texts += ["ordered black got white", "ordered black and white, got black and white", "pedí negro y llegó blanco"]
+    one_by_one = {code: [re.compile(p) for p in patterns] for code, patterns in problem_cues.CUES.items()}
+
+    def reference(text):
+        low = text.lower().replace("\u2019", "'")
+        return [1.0 if any(p.search(low) for p in one_by_one[code]) else 0.0 for code in problem_cues.CUES]
+
+    assert len(texts) > 3000
+    differing = [text for text in texts if problem_cues.cue_vector(text) != reference(text)]
+    assert differing == []
+    assert sum(any(problem_cues.cue_vector(text)) for text in texts) > 1000  # the cues do fire
