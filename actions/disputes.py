@@ -12,6 +12,7 @@ from bot.conversation.draft import NO_FILE_CAME
 from bot.disputes.evidence import Upload
 from bot.disputes.matching import match_orders
 from bot.disputes.model import DisputeStatus, Resolution
+from bot.disputes.problems import ProblemCode
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 from bot.i18n import Translator
 
@@ -28,6 +29,9 @@ from .common import (
 )
 from .dispute_form import start_instead, undisputed_order_named
 from .replies import dispute_text, eligibility_text, problems_text, refund_text, resolution_text
+
+RESOLUTIONS = frozenset(r.value for r in Resolution)
+PROBLEM_CODES = frozenset(p.value for p in ProblemCode)
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
                  SlotSet("pending_changes", None), SlotSet("awaiting_changes", None), SlotSet("pick_for", None)]
@@ -254,7 +258,8 @@ class ActionModifyDispute(Action):
         described = answers.new_description(text)
         if described:
             return {"description": described}
-        problems = [p for p in entity_values(tracker, "problem") if p != "not_received"]
+        # Only values the domain knows: an extractor may tag raw words ("20 back" as a resolution).
+        problems = [p for p in entity_values(tracker, "problem") if p != "not_received" and p in PROBLEM_CODES]
         if problems and details.dispute.claim.received:
             current = [p.value for p in details.dispute.claim.problems]
             denied = answers.problems_denied(text)
@@ -263,7 +268,8 @@ class ActionModifyDispute(Action):
             wanted = [p for p in wanted if p not in denied]
             if wanted and wanted != current:
                 changes["problems"] = wanted
-        resolution = answers.resolution_in(text) or next(iter(entity_values(tracker, "resolution")), None)
+        resolution = answers.resolution_in(text) or next(
+            (value for value in entity_values(tracker, "resolution") if value in RESOLUTIONS), None)
         amount = answers.amount_in(text, details.order.price, bare_numbers=asked)
         if resolution:
             changes["resolution"] = resolution

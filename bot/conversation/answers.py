@@ -301,7 +301,7 @@ _AMOUNT_SAID_INTL = re.compile(
 # The amount before the words for "back": "get 7.50 back", "receber 7,50 de volta", "5 euros de vuelta",
 # "12,50 de remboursement", "300 назад".
 _AMOUNT_BACK = re.compile(
-    rf"(?<![\d.,])({_NUM})\s+(?:back(?=\s*(?:[.,!?]|$)|\s+(?:please|pls|and|for|to|on|into|as)\b)|"
+    rf"(?<![\d.,])({_NUM})\s+(?:back(?=\s*(?:[.,!?]|$)|\s+(?:please|pls|and|for|to|on|into|as|instead|rather)\b)|"
     r"de volta|de vuelta|de regreso|de reembolso|de estorno|de remboursement|rembourses?|назад|обратно)\b")
 
 
@@ -335,8 +335,9 @@ def amount_in(text: str, price: Optional[Decimal], *, bare_numbers: bool) -> Opt
         return (price / 2).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if not bare_numbers:
         # "a refund of 5", "5 back", and a correction: "change the amount to 6", "make it 6".
-        of = re.search(r"\b(?:refund|back|of|amount(?:\s+(?:to|is|should\s+be))?|make\s+it|change\s+it\s+to)\s+"
-                       r"(\d{1,9}(?:[.,]\d{1,2})?)\b(?!\s*(?:days?|keys?|items?|%))", t) \
+        # "of" but not "instead of 15": that is the amount being replaced.
+        of = re.search(r"\b(?:refund|back|(?<!instead )of|amount(?:\s+(?:to|is|should\s+be))?|make\s+it"
+                       r"|change\s+it\s+to)\s+(\d{1,9}(?:[.,]\d{1,2})?)\b(?!\s*(?:days?|keys?|items?|%))", t) \
             or _AMOUNT_SAID_INTL.search(t) or _AMOUNT_BACK.search(t)
         return _decimal(of.group(1)) if of else None
     numbers = [n for n in _BARE.findall(t) if len(n.replace(",", "").replace(".", "").replace(" ", "")) < 12]

@@ -450,7 +450,9 @@ CUES: Dict[str, List[str]] = {
     ],
     "wrong_item": [
         r"\bwrong\s+(?:item|product|thing|order|parcel|package|stuff|one|article)",
-        r"\binstead\s+of\b",
+        # Not an amount or a remedy swapped: "20 back instead of 15", "a full refund instead of another one".
+        r"\binstead\s+of\b(?!\s*(?:[$€£]|us\$|usd|eur)?\s*\d)(?!\s+(?:an?\s+|the\s+|my\s+)?(?:full\s+|partial\s+)?"
+        r"(?:refund|replacement|another|new\s+one|money|partial|full|discount|return)\b)",
         r"\b(?:totally|completely|entirely|whole|a)\s+different\s+(?:item|product|thing|article)",
         r"\bdifferent\s+(?:item|product|thing|article)", r"\bsomething\s+(?:else|different)",
         r"\b(?:completely|totally|entirely)\s+different\b",

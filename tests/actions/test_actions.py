@@ -200,6 +200,19 @@ def test_modify_adds_a_problem_after_a_yes(svc):
     assert problems == ["size_mismatch", "damaged"]
 
 
+def test_modify_ignores_entity_values_the_domain_does_not_know(svc):
+    """An extractor tagged "20 back" as a resolution and the classifier read "instead of" as a wrong item: the
+    change is the amount, and the action neither fails nor replaces the problems."""
+    number = shoes_dispute(svc)
+    events, messages = run(ActionModifyDispute(), tracker(
+        "modify_dispute", "i want 20 back instead of 15",
+        [("dispute_number", number), ("resolution", "20 back"), ("problem", "shoe_trouble")]))
+    assert "went wrong" not in texts(messages) and "Save this change?" in texts(messages)
+    run(ActionConfirmPending(), tracker("affirm", slots=slots_of(events)))
+    claim = svc.disputes.dispute_status("anna", number).dispute.claim
+    assert str(claim.refund_amount) == "20.00" and [p.value for p in claim.problems] == ["size_mismatch"]
+
+
 def test_another_buyers_dispute_number_is_not_found(svc):
     number = shoes_dispute(svc)
     for action in (ActionDisputeStatus(), ActionEscalateDispute(), ActionCancelDispute(), ActionModifyDispute()):

@@ -214,3 +214,6 @@ def test_english_is_read_as_before():
     assert answers.says_full("total scam, refund me") is False
     assert answers.amount_in("$5", PRICE, bare_numbers=False) == Decimal("5")
     assert answers.amount_in("3 keys are dead", PRICE, bare_numbers=True) == Decimal("3")
+    # The amount being replaced is not the amount asked for.
+    assert answers.amount_in("i want 20 back instead of 15", PRICE, bare_numbers=False) == Decimal("20")
+    assert answers.amount_in("partial refund of 7 instead of 10", PRICE, bare_numbers=False) == Decimal("7")

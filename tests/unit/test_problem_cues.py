@@ -122,6 +122,8 @@ def test_spanish_portuguese_french_and_russian_wordings_fire_their_code(text, co
     ("à plus, bye", "model_mismatch"),                                  # "see you"
     ("le remboursement est marque comme paye", "brand_mismatch"),      # "marqué": marked
     ("ordered a black and white striped shirt, it arrived torn", "color_mismatch"),  # one two-coloured shirt
+    ("i want 20 back instead of 15", "wrong_item"),                    # an amount swapped
+    ("full refund instead of another mat", "wrong_item"),               # a remedy swapped
 ])
 def test_near_misses_do_not_fire(text, code):
     assert code not in cue_codes(text)
