@@ -8,11 +8,10 @@ from rasa_sdk import Action
 from rasa_sdk.events import EventType, SlotSet
 
 from bot.conversation import answers
-from bot.conversation.draft import NO_FILE_CAME
+from bot.conversation.draft import NO_FILE_CAME, VALID_PROBLEMS
 from bot.disputes.evidence import Upload
 from bot.disputes.matching import match_orders
 from bot.disputes.model import DisputeStatus, Resolution
-from bot.disputes.problems import ProblemCode
 from bot.disputes.services import ConfirmationRequired, DisputeDetails
 from bot.i18n import Translator
 
@@ -31,7 +30,6 @@ from .dispute_form import start_instead, undisputed_order_named
 from .replies import dispute_text, eligibility_text, problems_text, refund_text, resolution_text
 
 RESOLUTIONS = frozenset(r.value for r in Resolution)
-PROBLEM_CODES = frozenset(p.value for p in ProblemCode)
 
 CLEAR_PENDING = [SlotSet("awaiting_confirmation", None), SlotSet("pending_action", None),
                  SlotSet("pending_changes", None), SlotSet("awaiting_changes", None), SlotSet("pick_for", None)]
@@ -259,7 +257,7 @@ class ActionModifyDispute(Action):
         if described:
             return {"description": described}
         # Only values the domain knows: an extractor may tag raw words ("20 back" as a resolution).
-        problems = [p for p in entity_values(tracker, "problem") if p != "not_received" and p in PROBLEM_CODES]
+        problems = [p for p in entity_values(tracker, "problem") if p != "not_received" and p in VALID_PROBLEMS]
         if problems and details.dispute.claim.received:
             current = [p.value for p in details.dispute.claim.problems]
             denied = answers.problems_denied(text)
